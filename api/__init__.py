@@ -1,0 +1,1 @@
+"""The REST API (aiohttp): thin routes over core services."""

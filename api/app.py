@@ -1,0 +1,37 @@
+"""The aiohttp application of the REST API."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.keys import AUTH, CORE
+from api.middleware import authenticate, errors, transaction
+from api.openapi import OPENAPI, build_openapi
+from api.registry import ApiRouter
+from api.routes import campaign_actions, campaigns, segments, subscribers, system
+from core.auth import Authenticator
+from core.context import CoreContext
+
+ROUTERS: tuple[ApiRouter, ...] = (
+    system.router,
+    campaigns.router,
+    campaign_actions.router,
+    subscribers.router,
+    segments.router,
+)
+# The largest body any route accepts (bulk import); every other route enforces 1 MiB itself.
+CLIENT_MAX_SIZE = 16 * 1024 * 1024
+VERSION = "0.1.0"
+
+
+def create_api_app(core: CoreContext, routers: tuple[ApiRouter, ...] = ROUTERS) -> web.Application:
+    """The REST application wired to `core`."""
+    app = web.Application(
+        middlewares=[errors, authenticate, transaction], client_max_size=CLIENT_MAX_SIZE
+    )
+    app[CORE] = core
+    app[AUTH] = Authenticator(core)
+    for router in routers:
+        router.register(app)
+    app[OPENAPI] = build_openapi([spec for r in routers for spec in r.specs], VERSION)
+    return app

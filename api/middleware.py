@@ -1,0 +1,100 @@
+"""Error rendering, authentication and the per-request unit of work."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from api.envelope import fail
+from api.keys import ACTOR, AUTH, CORE, UOW
+from api.parsing import PayloadTooLarge
+from core.errors import (
+    ConflictError,
+    DomainError,
+    IllegalTransition,
+    NotFoundError,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+PUBLIC_PATHS = frozenset({"/healthz", "/api/v1/openapi.json"})
+HTTP_CODES = {
+    404: ("NOT_FOUND", "No such endpoint."),
+    405: ("METHOD_NOT_ALLOWED", "This endpoint does not accept that method."),
+    413: ("PAYLOAD_TOO_LARGE", "The request body is too large."),
+}
+
+
+def _status_of(error: DomainError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, IllegalTransition | ConflictError):
+        return 409
+    if isinstance(error, ValidationFailed):
+        return 400
+    return 400
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render every failure in the envelope; never leak a traceback or a 500 for bad input."""
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return fail(_status_of(exc), exc.code, exc.message, exc.details)
+    except PayloadTooLarge as exc:
+        return fail(413, "PAYLOAD_TOO_LARGE", str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code, message = HTTP_CODES.get(exc.status, ("HTTP_ERROR", exc.reason))
+        response = fail(exc.status, code, message)
+        for header in ("Allow", "WWW-Authenticate"):
+            if header in exc.headers:
+                response.headers[header] = exc.headers[header]
+        return response
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return fail(500, "INTERNAL_ERROR", "Something went wrong on our side; it was logged.")
+
+
+def _presented_key(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Key") or None
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Require a valid API key on /api/ routes; the key decides the tenant."""
+    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+        return await handler(request)
+    presented = _presented_key(request)
+    if presented is None:
+        response = fail(
+            401,
+            "UNAUTHORIZED",
+            "An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+        )
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    actor = await request.app[AUTH].authenticate(presented)
+    if actor is None:
+        response = fail(401, "UNAUTHORIZED", "The API key is not valid.")
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
+    request[ACTOR] = actor
+    return await handler(request)
+
+
+@web.middleware
+async def transaction(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One unit of work per API request: committed if the handler succeeds, else rolled back."""
+    if ACTOR not in request:
+        return await handler(request)
+    async with request.app[CORE].uow() as uow:
+        request[UOW] = uow
+        return await handler(request)

@@ -1,0 +1,79 @@
+"""Route registration that also records what OpenAPI needs (models, status, summary)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from pydantic import BaseModel
+
+RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One documented endpoint."""
+
+    method: str
+    path: str
+    handler: RouteHandler
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    body_optional: bool = False
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    public: bool = False
+
+
+@dataclass
+class ApiRouter:
+    """A feature's routes; `register` mounts them on an application."""
+
+    tag: str
+    specs: list[RouteSpec] = field(default_factory=list)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        body_optional: bool = False,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: tuple[int, ...] = (),
+        public: bool = False,
+    ) -> Callable[[RouteHandler], RouteHandler]:
+        """Decorator that records a handler and its documentation."""
+
+        def decorate(handler: RouteHandler) -> RouteHandler:
+            self.specs.append(
+                RouteSpec(
+                    method,
+                    path,
+                    handler,
+                    summary,
+                    self.tag,
+                    body,
+                    body_optional,
+                    query,
+                    response,
+                    status,
+                    errors,
+                    public,
+                )
+            )
+            return handler
+
+        return decorate
+
+    def register(self, app: web.Application) -> None:
+        """Add every route to `app`."""
+        for spec in self.specs:
+            app.router.add_route(spec.method, spec.path, spec.handler)

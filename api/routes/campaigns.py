@@ -1,0 +1,171 @@
+"""Campaign CRUD routes: parse, call core, render."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.campaign_schemas import (
+    CampaignCreated,
+    CampaignList,
+    CampaignListQuery,
+    CampaignOut,
+    campaign_out,
+)
+from api.envelope import ok
+from api.keys import CORE, actor_of, uow_of
+from api.parsing import parse_body, parse_query
+from api.registry import ApiRouter
+from api.schemas import Envelope, MessageText, pagination
+from core import campaigns as service
+from core.campaign_actions import move_to_status
+from core.models import CampaignCreate, CampaignUpdate, CloneOptions
+
+router = ApiRouter(tag="Campaigns")
+BASE = "/api/v1/campaigns"
+
+
+@router.route(
+    "GET",
+    BASE,
+    summary="List campaigns",
+    query=CampaignListQuery,
+    response=Envelope[CampaignList],
+    errors=(400, 401),
+)
+async def list_campaigns(request: web.Request) -> web.Response:
+    """Paged, filtered, searched and sorted campaigns of the caller's tenant."""
+    query = parse_query(request, CampaignListQuery)
+    page = await service.list_campaigns(
+        uow_of(request),
+        actor_of(request),
+        status=query.status,
+        type_=query.type,
+        search=query.search,
+        sort=query.sort,
+        page=query.page,
+        limit=query.limit,
+    )
+    data = CampaignList(
+        campaigns=[campaign_out(c) for c in page.items],
+        pagination=pagination(query.page, query.limit, page.total),
+    )
+    return ok(data)
+
+
+@router.route(
+    "POST",
+    BASE,
+    summary="Create a campaign (draft)",
+    body=CampaignCreate,
+    response=Envelope[CampaignCreated],
+    status=201,
+    errors=(400, 401, 413),
+)
+async def create_campaign(request: web.Request) -> web.Response:
+    """Create a draft campaign."""
+    data = await parse_body(request, CampaignCreate)
+    uow = uow_of(request)
+    campaign = await service.create_campaign(uow, actor_of(request), data)
+    campaign.target_count = await service.audience_size(uow, campaign)
+    created = CampaignCreated(
+        id=campaign_out(campaign).id,
+        name=campaign.name,
+        status=campaign.status,
+        message="Campaign created successfully",
+    )
+    return ok(created, status=201)
+
+
+@router.route(
+    "GET",
+    BASE + "/{id}",
+    summary="Get a campaign",
+    response=Envelope[CampaignOut],
+    errors=(401, 404),
+)
+async def get_campaign(request: web.Request) -> web.Response:
+    """One campaign with its live audience size."""
+    uow = uow_of(request)
+    campaign = await service.get_campaign(uow, actor_of(request), request.match_info["id"])
+    return ok(campaign_out(campaign, await service.audience_size(uow, campaign)))
+
+
+async def _update(request: web.Request) -> web.Response:
+    data = await parse_body(request, CampaignUpdate)
+    uow, actor = uow_of(request), actor_of(request)
+    campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
+    await service.update_campaign(uow, actor, campaign, data)
+    if data.status is not None:
+        await move_to_status(
+            uow, actor, campaign, data.status, admin_ids=request.app[CORE].admin_ids
+        )
+    size = await service.audience_size(uow, campaign)
+    if campaign.status == "draft":
+        campaign.target_count = size
+    return ok(campaign_out(campaign, size))
+
+
+@router.route(
+    "PUT",
+    BASE + "/{id}",
+    summary="Update a campaign (a status field runs that action)",
+    body=CampaignUpdate,
+    response=Envelope[CampaignOut],
+    errors=(400, 401, 404, 409),
+)
+async def put_campaign(request: web.Request) -> web.Response:
+    """Update the given fields; audience and messages only while draft."""
+    return await _update(request)
+
+
+@router.route(
+    "PATCH",
+    BASE + "/{id}",
+    summary="Partially update a campaign",
+    body=CampaignUpdate,
+    response=Envelope[CampaignOut],
+    errors=(400, 401, 404, 409),
+)
+async def patch_campaign(request: web.Request) -> web.Response:
+    """Same rules as PUT: only a draft may change audience or messages."""
+    return await _update(request)
+
+
+@router.route(
+    "DELETE",
+    BASE + "/{id}",
+    summary="Delete a draft or cancelled campaign",
+    response=Envelope[MessageText],
+    errors=(401, 404, 409),
+)
+async def delete_campaign(request: web.Request) -> web.Response:
+    """Delete when the lifecycle allows it."""
+    uow, actor = uow_of(request), actor_of(request)
+    campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
+    await service.delete_campaign(uow, actor, campaign)
+    return ok(MessageText(message="Campaign deleted successfully"))
+
+
+@router.route(
+    "POST",
+    BASE + "/{id}/clone",
+    summary="Clone a campaign into a new draft",
+    body=CloneOptions,
+    body_optional=True,
+    response=Envelope[CampaignCreated],
+    status=201,
+    errors=(400, 401, 404),
+)
+async def clone_campaign(request: web.Request) -> web.Response:
+    """Copy content and audience into a new draft."""
+    options = await parse_body(request, CloneOptions, optional=True)
+    uow, actor = uow_of(request), actor_of(request)
+    source = await service.get_campaign(uow, actor, request.match_info["id"])
+    copy = await service.clone_campaign(uow, actor, source, options)
+    created = CampaignCreated(
+        id=campaign_out(copy).id,
+        name=copy.name,
+        status=copy.status,
+        message="Campaign cloned successfully",
+    )
+    return ok(created, status=201)

@@ -1,0 +1,114 @@
+"""API keys: minted once, stored as SHA-256 digests, checked with a short-lived cache."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from core.context import Actor, CoreContext
+from core.ids import format_id
+from core.uow import UnitOfWork
+from storage.models import ApiKey, Tenant
+from storage.repositories.tenants import ApiKeyRepository, TenantRepository
+
+KEY_PREFIX = "tgc_"
+DEFAULT_TENANT = "default"
+CACHE_SECONDS = 30.0
+
+
+def hash_key(key: str) -> str:
+    """The stored digest of a key (keys are random, so a fast hash is safe)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    """A fresh random API key."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    """A key as shown once at creation."""
+
+    id: str
+    name: str
+    key: str
+
+
+async def default_tenant(uow: UnitOfWork) -> Tenant:
+    """The single-tenant install's tenant, created on first use."""
+    repo = TenantRepository(uow.session)
+    return await repo.first() or await repo.add(DEFAULT_TENANT)
+
+
+async def mint_key(uow: UnitOfWork, tenant_id: int, name: str, *, auto: bool = False) -> MintedKey:
+    """Create a key; its plaintext exists only in the returned value."""
+    plaintext = new_key()
+    row = await ApiKeyRepository(uow.session).add(
+        ApiKey(
+            tenant_id=tenant_id,
+            name=name,
+            prefix=plaintext[:8],
+            key_hash=hash_key(plaintext),
+            auto_generated=auto,
+            created_at=uow.clock(),
+        )
+    )
+    return MintedKey(format_id("api_key", row.id), name, plaintext)
+
+
+async def register_configured_key(uow: UnitOfWork, tenant_id: int, plaintext: str) -> None:
+    """Make API_TOKEN from the settings a valid key of the tenant (idempotent)."""
+    repo = ApiKeyRepository(uow.session)
+    digest = hash_key(plaintext)
+    if await repo.find_active(digest) is None:
+        await repo.add(
+            ApiKey(
+                tenant_id=tenant_id,
+                name="API_TOKEN (environment)",
+                prefix=plaintext[:4],
+                key_hash=digest,
+                created_at=uow.clock(),
+            )
+        )
+
+
+async def rotate_startup_key(uow: UnitOfWork, tenant_id: int) -> MintedKey:
+    """Revoke the previous start-up key and mint a new one (when no API_TOKEN is set)."""
+    await ApiKeyRepository(uow.session).revoke_auto_generated(tenant_id, uow.clock())
+    return await mint_key(uow, tenant_id, "startup key (make run)", auto=True)
+
+
+class Authenticator:
+    """Turns a presented key into an Actor; caches hits briefly to keep the hot path cheap."""
+
+    def __init__(self, core: CoreContext) -> None:
+        self._core = core
+        self._cache: dict[str, tuple[float, Actor]] = {}
+
+    async def authenticate(self, presented: str) -> Actor | None:
+        """The Actor for a valid key, None for anything else."""
+        if not presented or len(presented) > 200:
+            return None
+        digest = hash_key(presented)
+        hit = self._cache.get(digest)
+        now = time.monotonic()
+        if hit and hit[0] > now:
+            return hit[1]
+        async with self._core.uow() as uow:
+            key = await ApiKeyRepository(uow.session).find_active(digest)
+            if key is None:
+                self._cache.pop(digest, None)
+                return None
+            await ApiKeyRepository(uow.session).touch(key.id, uow.clock())
+            actor = Actor(tenant_id=key.tenant_id, label=f"api:{format_id('api_key', key.id)}")
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now + CACHE_SECONDS, actor)
+        return actor
+
+    def forget(self) -> None:
+        """Drop cached keys (after a revocation)."""
+        self._cache.clear()

@@ -1,0 +1,286 @@
+"""Lifecycle actions on campaigns: every one goes through the transition table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.audience import build_spec
+from core.campaigns import record
+from core.context import Actor
+from core.errors import ValidationFailed
+from core.ids import try_parse_id
+from core.lifecycle import Action, Status, Transition, action_for_target, transition
+from core.models import ExecuteOptions
+from core.uow import UnitOfWork
+from storage.audience import AudienceSpec
+from storage.models import Campaign, Execution
+from storage.repositories.deliveries import DeliveryRepository
+from storage.repositories.executions import ExecutionRepository
+from storage.repositories.subscribers import SubscriberRepository
+
+PRIORITY = {"low": 0, "normal": 1, "high": 2}
+# A moment just past is "now": clocks of client and server are never exactly equal.
+PAST_TOLERANCE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The campaign after an action, with the execution it created if any."""
+
+    campaign: Campaign
+    transition: Transition | None
+    execution: Execution | None = None
+    at: datetime | None = None
+
+
+async def apply(
+    uow: UnitOfWork,
+    campaign: Campaign,
+    actor: Actor,
+    action: Action,
+    *,
+    execution_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Transition:
+    """Move the campaign along the table, audit it and queue its domain event."""
+    step = transition(campaign.status, action)
+    campaign.status = step.to_status.value
+    campaign.updated_at = uow.clock()
+    if step.event:
+        await record(
+            uow,
+            campaign,
+            actor,
+            step.event,
+            step.action.value,
+            step.from_status.value,
+            execution_id=execution_id,
+            details=details,
+        )
+    return step
+
+
+def _require_content(campaign: Campaign) -> None:
+    messages = campaign.messages or []
+    if not any(m.get("content") or m.get("media") or m.get("templateId") for m in messages):
+        raise ValidationFailed(
+            "The campaign has no message to send.",
+            details=[{"field": "messages", "message": "add at least one message with content"}],
+        )
+
+
+def variation_cutoffs(campaign: Campaign) -> list[int]:
+    """Cumulative bucket bounds for the first message's variations (the original gets the rest)."""
+    messages = campaign.messages or []
+    variations = messages[0].get("variations", []) if messages else []
+    if not variations:
+        return []
+    original = max(0.0, 100.0 - sum(float(v.get("weight", 0)) for v in variations))
+    bounds, running = [], original
+    for variation in variations[:-1]:
+        running += float(variation.get("weight", 0))
+        bounds.append(round(running))
+    return [round(original), *bounds]
+
+
+async def _test_spec(
+    uow: UnitOfWork, actor: Actor, refs: list[str], admins: tuple[int, ...]
+) -> AudienceSpec:
+    ids: set[int] = set()
+    telegram_ids: set[int] = set(admins)
+    for index, ref in enumerate(refs):
+        sub_id = try_parse_id("subscriber", ref)
+        if sub_id is not None:
+            ids.add(sub_id)
+        elif ref.isdigit():
+            telegram_ids.add(int(ref))
+        else:
+            raise ValidationFailed(
+                "Test recipients are subscriber ids or Telegram user ids.",
+                details=[{"field": f"testRecipients[{index}]", "message": f"'{ref}' is neither"}],
+            )
+    repo = SubscriberRepository(uow.session)
+    ids |= await repo.ids_for_telegram_ids(actor.tenant_id, sorted(telegram_ids))
+    if not ids:
+        raise ValidationFailed(
+            "Test mode has nobody to send to.",
+            details=[
+                {"field": "testRecipients", "message": "name subscribers or configure ADMIN_IDS"}
+            ],
+        )
+    return AudienceSpec(tenant_id=actor.tenant_id, subscriber_ids=tuple(sorted(ids)))
+
+
+async def start_execution(
+    uow: UnitOfWork,
+    actor: Actor,
+    campaign: Campaign,
+    options: ExecuteOptions,
+    *,
+    admin_ids: tuple[int, ...] = (),
+    trigger: str = "manual",
+) -> ActionResult:
+    """Snapshot the audience into a new execution; test mode leaves the status alone."""
+    _require_content(campaign)
+    now = uow.clock()
+    if options.test_mode:
+        transition(campaign.status, Action.TEST_SEND)
+        spec = await _test_spec(uow, actor, options.test_recipients, admin_ids)
+    else:
+        transition(campaign.status, Action.START if trigger == "scheduled" else Action.EXECUTE)
+        spec = await build_spec(uow, campaign.tenant_id, campaign.target_audience)
+    executions = ExecutionRepository(uow.session)
+    execution = await executions.add(
+        Execution(
+            tenant_id=campaign.tenant_id,
+            campaign_id=campaign.id,
+            status="running",
+            trigger="test" if options.test_mode else trigger,
+            test_mode=options.test_mode,
+            target_percentage=options.target_percentage,
+            priority=PRIORITY[options.priority],
+            started_at=now,
+            created_by=actor.label,
+            created_at=now,
+        )
+    )
+    execution.total = await executions.snapshot(
+        execution.id,
+        spec,
+        percentage=options.target_percentage,
+        variation_cutoffs=variation_cutoffs(campaign),
+        sample_salt=execution.id,
+        variation_salt=campaign.id,
+    )
+    step = None
+    if not options.test_mode:
+        campaign.target_count = execution.total
+        campaign.executions_total += 1
+        step = await apply(
+            uow,
+            campaign,
+            actor,
+            Action.START if trigger == "scheduled" else Action.EXECUTE,
+            execution_id=execution.id,
+            details={"total": execution.total, "trigger": trigger},
+        )
+    await uow.flush()
+    return ActionResult(campaign, step, execution, now)
+
+
+async def execute_campaign(
+    uow: UnitOfWork,
+    actor: Actor,
+    campaign: Campaign,
+    options: ExecuteOptions,
+    *,
+    admin_ids: tuple[int, ...] = (),
+) -> ActionResult:
+    """Execute now, or schedule when `scheduledAt` lies in the future."""
+    now = uow.clock()
+    if options.scheduled_at is not None and not options.test_mode:
+        if options.scheduled_at > now + PAST_TOLERANCE:
+            return await schedule_campaign(uow, actor, campaign, options.scheduled_at)
+        if options.scheduled_at < now - PAST_TOLERANCE:
+            raise _past("scheduledAt")
+    return await start_execution(uow, actor, campaign, options, admin_ids=admin_ids)
+
+
+def _past(field: str) -> ValidationFailed:
+    return ValidationFailed(
+        "The time lies in the past.",
+        details=[{"field": field, "message": "must be in the future"}],
+        code="PAST_DATE",
+    )
+
+
+async def schedule_campaign(
+    uow: UnitOfWork, actor: Actor, campaign: Campaign, at: datetime, timezone: str | None = None
+) -> ActionResult:
+    """Schedule a one-time send at `at` (UTC inside); the past is refused."""
+    if at <= uow.clock():
+        raise _past("scheduledAt")
+    _require_content(campaign)
+    await build_spec(uow, campaign.tenant_id, campaign.target_audience)
+    campaign.scheduled_at = at
+    if timezone:
+        campaign.timezone = timezone
+    step = await apply(
+        uow, campaign, actor, Action.SCHEDULE, details={"scheduledAt": at.isoformat()}
+    )
+    return ActionResult(campaign, step, at=uow.clock())
+
+
+async def pause_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
+    """Stop new sends at once; in-flight sends finish."""
+    step = await apply(uow, campaign, actor, Action.PAUSE)
+    executions = ExecutionRepository(uow.session)
+    open_ids = [e.id for e in await executions.open_for_campaign(campaign.id) if not e.test_mode]
+    await executions.set_status(open_ids, "paused")
+    return ActionResult(campaign, step, at=uow.clock())
+
+
+async def resume_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
+    """Continue from the ledger where the pause left off."""
+    step = await apply(uow, campaign, actor, Action.RESUME)
+    executions = ExecutionRepository(uow.session)
+    paused = [e.id for e in await executions.open_for_campaign(campaign.id) if e.status == "paused"]
+    await executions.set_status(paused, "running")
+    return ActionResult(campaign, step, at=uow.clock())
+
+
+async def cancel_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
+    """Cancel: open executions stop and their pending deliveries become skipped."""
+    now = uow.clock()
+    step = await apply(uow, campaign, actor, Action.CANCEL)
+    executions = ExecutionRepository(uow.session)
+    open_ids = [e.id for e in await executions.open_for_campaign(campaign.id)]
+    await DeliveryRepository(uow.session).skip_pending(open_ids, "CANCELLED")
+    await executions.set_status(open_ids, "cancelled", finished_at=now)
+    return ActionResult(campaign, step, at=now)
+
+
+async def unschedule_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
+    """Take a scheduled campaign back to draft."""
+    step = await apply(uow, campaign, actor, Action.UNSCHEDULE)
+    campaign.scheduled_at = None
+    return ActionResult(campaign, step, at=uow.clock())
+
+
+async def move_to_status(
+    uow: UnitOfWork,
+    actor: Actor,
+    campaign: Campaign,
+    target: str,
+    *,
+    admin_ids: tuple[int, ...] = (),
+) -> ActionResult | None:
+    """PUT with `status`: perform the one user action that reaches it (or 409)."""
+    try:
+        wanted = Status(target.lower())
+    except ValueError:
+        raise ValidationFailed(
+            f"'{target}' is not a status.",
+            details=[
+                {"field": "status", "message": f"one of {', '.join(s.value for s in Status)}"}
+            ],
+        ) from None
+    if wanted.value == campaign.status:
+        return None
+    action = action_for_target(campaign.status, wanted.value)
+    if action == Action.EXECUTE:
+        return await execute_campaign(uow, actor, campaign, ExecuteOptions(), admin_ids=admin_ids)
+    if action == Action.SCHEDULE:
+        raise ValidationFailed(
+            "Scheduling needs a time: use POST /campaigns/:id/schedule.",
+            details=[{"field": "status", "message": "use the schedule endpoint"}],
+        )
+    handlers = {
+        Action.PAUSE: pause_campaign,
+        Action.RESUME: resume_campaign,
+        Action.CANCEL: cancel_campaign,
+        Action.UNSCHEDULE: unschedule_campaign,
+    }
+    return await handlers[Action(action)](uow, actor, campaign)

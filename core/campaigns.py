@@ -1,0 +1,239 @@
+"""Campaign CRUD and cloning; lifecycle actions live in core.campaign_actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.audience import build_spec, count_audience
+from core.context import Actor
+from core.errors import NotFoundError, ValidationFailed
+from core.events import DomainEvent
+from core.ids import parse_id
+from core.lifecycle import Action, Status, transition
+from core.models import CampaignCreate, CampaignUpdate, CloneOptions
+from core.uow import UnitOfWork
+from storage.models import Campaign, CampaignEvent
+from storage.repositories.campaigns import SORTABLE, CampaignRepository
+from storage.repositories.paging import Page
+
+CONTENT_FIELDS = ("messages", "target_audience")
+COPIED_FIELDS = (
+    "description",
+    "type",
+    "goals",
+    "target_audience",
+    "strategy",
+    "messages",
+    "workflow",
+    "budget",
+    "start_date",
+    "end_date",
+    "timezone",
+    "allow_paid_broadcast",
+)
+COUNTERS = (
+    "target_count",
+    "sent_count",
+    "failed_count",
+    "clicked_count",
+    "converted_count",
+    "revenue",
+    "cost",
+    "executions_total",
+    "executions_completed",
+    "executions_failed",
+)
+
+
+def _dump(model: Any) -> Any:
+    return (
+        None if model is None else model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
+
+
+def _column_values(data: CampaignCreate | CampaignUpdate, fields: set[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(data, name)
+        if name == "messages":
+            values[name] = [_dump(m) for m in value] if value is not None else []
+        elif name in ("goals", "target_audience", "strategy", "workflow"):
+            values[name] = _dump(value)
+        elif name == "type":
+            values[name] = value.value if value is not None else None
+        else:
+            values[name] = value
+    return values
+
+
+async def get_campaign(
+    uow: UnitOfWork, actor: Actor, public_id: str, *, lock: bool = False
+) -> Campaign:
+    """The tenant's campaign or CAMPAIGN_NOT_FOUND (other tenants' campaigns are invisible)."""
+    campaign = await CampaignRepository(uow.session).get(
+        actor.tenant_id, parse_id("campaign", public_id), lock=lock
+    )
+    if campaign is None:
+        raise NotFoundError("CAMPAIGN_NOT_FOUND", f"No campaign with id '{public_id}'.")
+    return campaign
+
+
+async def audience_size(uow: UnitOfWork, campaign: Campaign) -> int:
+    """How many active subscribers the campaign's targetAudience reaches now."""
+    spec = await build_spec(uow, campaign.tenant_id, campaign.target_audience)
+    return await count_audience(uow, spec)
+
+
+async def create_campaign(uow: UnitOfWork, actor: Actor, data: CampaignCreate) -> Campaign:
+    """Validate and store a new draft campaign; emits campaign.created."""
+    fields = set(CampaignCreate.model_fields) - {"name"}
+    values = _column_values(data, fields)
+    values = {k: v for k, v in values.items() if v is not None}
+    await build_spec(uow, actor.tenant_id, values.get("target_audience"))
+    campaign = Campaign(
+        tenant_id=actor.tenant_id,
+        name=data.name,
+        status=Status.DRAFT.value,
+        created_by=actor.label,
+        **values,
+    )
+    campaign.messages = values.get("messages", [])
+    await CampaignRepository(uow.session).add(campaign)
+    await record(uow, campaign, actor, "campaign.created", "create", None)
+    return campaign
+
+
+async def record(
+    uow: UnitOfWork,
+    campaign: Campaign,
+    actor: Actor,
+    event: str,
+    action: str,
+    from_status: str | None,
+    *,
+    execution_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Write the audit row and queue the domain event for after commit."""
+    now = uow.clock()
+    await CampaignRepository(uow.session).add_event(
+        CampaignEvent(
+            tenant_id=campaign.tenant_id,
+            campaign_id=campaign.id,
+            execution_id=execution_id,
+            event=event,
+            action=action,
+            from_status=from_status,
+            to_status=campaign.status,
+            actor=actor.label,
+            occurred_at=now,
+            details=details,
+        )
+    )
+    uow.emit(
+        DomainEvent(
+            name=event,
+            tenant_id=campaign.tenant_id,
+            campaign_id=campaign.id,
+            actor=actor.label,
+            from_status=from_status,
+            to_status=campaign.status,
+            execution_id=execution_id,
+            occurred_at=now,
+            data=details or {},
+        )
+    )
+
+
+async def update_campaign(
+    uow: UnitOfWork, actor: Actor, campaign: Campaign, data: CampaignUpdate
+) -> Campaign:
+    """Apply the given fields; audience and messages may change only while draft."""
+    given = data.model_fields_set - {"status"}
+    if given & set(CONTENT_FIELDS):
+        transition(campaign.status, Action.EDIT_CONTENT)
+    elif given:
+        transition(campaign.status, Action.EDIT)
+    values = _column_values(data, given)
+    if "name" in values and values["name"] is None:
+        raise ValidationFailed(
+            "name cannot be null", details=[{"field": "name", "message": "required"}]
+        )
+    if "type" in values and values["type"] is None:
+        raise ValidationFailed(
+            "type cannot be null", details=[{"field": "type", "message": "required"}]
+        )
+    if "target_audience" in values:
+        await build_spec(uow, actor.tenant_id, values["target_audience"])
+    start = values.get("start_date", campaign.start_date)
+    end = values.get("end_date", campaign.end_date)
+    if start and end and end <= start:
+        raise ValidationFailed(
+            "endDate must be after startDate",
+            details=[{"field": "endDate", "message": "too early"}],
+        )
+    for name, value in values.items():
+        setattr(campaign, name, value)
+    campaign.updated_at = uow.clock()
+    await uow.flush()
+    return campaign
+
+
+async def list_campaigns(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    status: str | None,
+    type_: str | None,
+    search: str | None,
+    sort: str,
+    page: int,
+    limit: int,
+) -> Page[Campaign]:
+    """A page of the tenant's campaigns; `sort` is a field name, `-` prefix for descending."""
+    field = sort.lstrip("-")
+    if field not in SORTABLE:
+        raise ValidationFailed(
+            f"Cannot sort by '{field}'.",
+            details=[
+                {"field": "sort", "message": f"one of {', '.join(SORTABLE)} (- for descending)"}
+            ],
+        )
+    return await CampaignRepository(uow.session).list(
+        actor.tenant_id,
+        status=status,
+        type_=type_,
+        search=search,
+        sort_field=field,
+        descending=sort.startswith("-"),
+        offset=(page - 1) * limit,
+        limit=limit,
+    )
+
+
+async def delete_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> None:
+    """Delete a draft or cancelled campaign."""
+    transition(campaign.status, Action.DELETE)
+    await CampaignRepository(uow.session).delete(campaign)
+
+
+async def clone_campaign(
+    uow: UnitOfWork, actor: Actor, source: Campaign, options: CloneOptions
+) -> Campaign:
+    """A new draft with the source's content; counters copied only if asked."""
+    transition(source.status, Action.CLONE)
+    copy = Campaign(
+        tenant_id=actor.tenant_id,
+        name=options.name or f"{source.name} (Copy)"[:200],
+        status=Status.DRAFT.value,
+        created_by=actor.label,
+        **{name: getattr(source, name) for name in COPIED_FIELDS},
+    )
+    if not options.reset_statistics:
+        for name in COUNTERS:
+            setattr(copy, name, getattr(source, name))
+    await CampaignRepository(uow.session).add(copy)
+    await record(
+        uow, copy, actor, "campaign.created", "clone", None, details={"clonedFrom": source.id}
+    )
+    return copy

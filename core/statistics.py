@@ -1,0 +1,215 @@
+"""Progress and statistics, derived from the ledger (never from in-memory counters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.audience import segment_rules
+from core.errors import ValidationFailed
+from core.ids import format_id, try_parse_id
+from core.uow import UnitOfWork
+from storage.audience import AudienceSpec
+from storage.models import Campaign
+from storage.repositories.executions import ExecutionRepository
+from storage.repositories.segments import SegmentRepository
+from storage.repositories.stats import StatsRepository
+
+PERIODS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "1y": timedelta(days=365),
+    "all": None,
+}
+METRICS = ("overview", "performance", "timeline", "segments", "variations")
+RATE_WINDOW = timedelta(seconds=10)
+ERROR_MESSAGES = {
+    "USER_BLOCKED": "User has blocked the bot",
+    "USER_DEACTIVATED": "User account is deactivated",
+    "CHAT_NOT_FOUND": "Chat not found",
+    "MESSAGE_INVALID": "Telegram refused the message (too long or bad markup)",
+    "NETWORK_ERROR": "Telegram could not be reached after retries",
+    "UNKNOWN": "Outcome unknown after a crash; not resent automatically",
+    "CANCELLED": "Skipped because the campaign was cancelled",
+}
+
+
+def _pct(part: int | float, whole: int | float) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the newest execution of a campaign stands."""
+
+    status: str
+    execution_id: int | None
+    total: int
+    counts: dict[str, int]
+    current_rate: float
+    estimated_completion: datetime | None
+    errors: list[dict[str, Any]]
+
+    @property
+    def processed(self) -> int:
+        """Rows that reached a final state."""
+        return sum(self.counts.get(k, 0) for k in ("sent", "failed", "skipped", "unknown"))
+
+    @property
+    def percentage(self) -> float:
+        """Processed share of the total, 0..100."""
+        return (
+            _pct(self.processed, self.total)
+            if self.total
+            else (100.0 if self.execution_id else 0.0)
+        )
+
+
+async def campaign_progress(uow: UnitOfWork, campaign: Campaign, send_rate: float) -> Progress:
+    """Live progress of the newest execution (test runs included only if nothing else exists)."""
+    executions = ExecutionRepository(uow.session)
+    execution = await executions.latest_for_campaign(campaign.id)
+    if execution is None:
+        return Progress("idle", None, 0, {}, 0.0, None, [])
+    counts = await executions.status_counts(execution.id)
+    now = uow.clock()
+    recent = await StatsRepository(uow.session).sent_since([execution.id], now - RATE_WINDOW)
+    rate = recent / RATE_WINDOW.total_seconds()
+    remaining = counts.get("pending", 0) + counts.get("sending", 0)
+    eta = None
+    if remaining and execution.status == "running":
+        eta = now + timedelta(seconds=remaining / (rate or send_rate))
+    elif not remaining:
+        eta = execution.finished_at
+    errors = [
+        {"code": code, "count": count, "message": ERROR_MESSAGES.get(code, detail or code)}
+        for code, count, detail in await executions.error_counts(execution.id)
+    ]
+    return Progress(execution.status, execution.id, execution.total, counts, rate, eta, errors)
+
+
+def parse_metrics(raw: str | None) -> tuple[str, ...]:
+    """The metrics a caller asked for (`all` or a comma list)."""
+    if not raw or raw == "all":
+        return METRICS
+    wanted = tuple(m.strip() for m in raw.split(",") if m.strip())
+    unknown = [m for m in wanted if m not in METRICS]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown metrics: {', '.join(unknown)}.",
+            details=[{"field": "metrics", "message": f"choose from {', '.join(METRICS)} or all"}],
+        )
+    return wanted
+
+
+def parse_period(raw: str | None) -> str:
+    """A known period name or 400."""
+    period = raw or "all"
+    if period not in PERIODS:
+        raise ValidationFailed(
+            f"Unknown period '{period}'.",
+            details=[{"field": "period", "message": f"one of {', '.join(PERIODS)}"}],
+        )
+    return period
+
+
+async def campaign_statistics(
+    uow: UnitOfWork, campaign: Campaign, period: str, metrics: tuple[str, ...]
+) -> dict[str, Any]:
+    """Overview, rates, timeline, per-segment and per-variation figures for a period."""
+    delta = PERIODS[period]
+    since = uow.clock() - delta if delta else None
+    stats = StatsRepository(uow.session)
+    totals = await stats.delivery_totals(campaign.id, since)
+    actions = await stats.interaction_totals(campaign.id, since)
+    delivered = totals["sent"]
+    attempted = totals["sent"] + totals["failed"]
+    result: dict[str, Any] = {"period": period}
+    if "overview" in metrics:
+        result["overview"] = {
+            "messagesSent": delivered,
+            "delivered": delivered,
+            "failed": totals["failed"],
+            "blocked": totals["blocked"],
+            "unknown": totals["unknown"],
+            "read": None,
+            "clicked": actions["clicked"],
+            "converted": actions["converted"],
+            "revenue": actions["revenue"],
+        }
+    if "performance" in metrics:
+        result["performance"] = {
+            "deliveryRate": _pct(delivered, attempted),
+            "readRate": None,
+            "clickRate": _pct(actions["clicked"], delivered),
+            "conversionRate": _pct(actions["converted"], delivered),
+        }
+    if "timeline" in metrics:
+        unit = "hour" if period in ("1h", "24h") else "day"
+        extra = await stats.interaction_timeline(campaign.id, since, unit)
+        rows = {row["bucket"]: row for row in await stats.timeline(campaign.id, since, unit)}
+        result["timeline"] = [
+            {
+                ("hour" if unit == "hour" else "date"): bucket,
+                "sent": rows.get(bucket, {}).get("sent", 0),
+                "delivered": rows.get(bucket, {}).get("sent", 0),
+                "failed": rows.get(bucket, {}).get("failed", 0),
+                "clicked": extra.get(bucket, {}).get("clicked", 0),
+                "conversions": extra.get(bucket, {}).get("conversions", 0),
+            }
+            for bucket in sorted(set(rows) | set(extra))
+        ]
+    if "segments" in metrics:
+        result["segments"] = await _segment_stats(uow, campaign, since)
+    if "variations" in metrics:
+        result["variations"] = [
+            {
+                "variation": _variation_id(campaign, row["variation"]),
+                "sent": row["sent"],
+                "failed": row["failed"],
+                "clicked": row["clicked"],
+                "clickRate": _pct(row["clicked"], row["sent"]),
+            }
+            for row in await stats.per_variation(campaign.id, since)
+        ]
+    return result
+
+
+def _variation_id(campaign: Campaign, index: int) -> str:
+    messages = campaign.messages or []
+    variations = messages[0].get("variations", []) if messages else []
+    if index == 0 or index > len(variations):
+        return "original"
+    return str(variations[index - 1].get("id") or f"variation-{index}")
+
+
+async def _segment_stats(
+    uow: UnitOfWork, campaign: Campaign, since: datetime | None
+) -> list[dict[str, Any]]:
+    refs = (campaign.target_audience or {}).get("segments") or []
+    ids = [i for i in (try_parse_id("segment", r) for r in refs) if i is not None]
+    segments = await SegmentRepository(uow.session).get_many(campaign.tenant_id, ids)
+    stats = StatsRepository(uow.session)
+    out = []
+    for segment in segments:
+        spec = AudienceSpec(
+            tenant_id=campaign.tenant_id,
+            segments=((segment.id, segment.kind, segment_rules(segment, uow)),),
+            statuses=(),
+        )
+        figures = await stats.sent_within(campaign.id, spec, since)
+        out.append(
+            {
+                "segmentId": format_id("segment", segment.id),
+                "name": segment.name,
+                "performance": {
+                    "sent": figures["sent"],
+                    "conversionRate": _pct(figures["converted"], figures["sent"]),
+                },
+            }
+        )
+    return out

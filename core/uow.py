@@ -1,0 +1,68 @@
+"""Unit of work: one session per request or update; it alone commits, then publishes events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.events import DomainEvent, EventBus
+
+
+class UnitOfWork:
+    """A transaction plus the domain events it will publish once committed."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._factory = session_factory
+        self.bus = bus
+        self.clock = clock
+        self._pending: list[DomainEvent] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session (only inside `async with`)."""
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._factory()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if exc_type is None:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+        if exc_type is None:
+            events, self._pending = self._pending, []
+            for event in events:
+                await self.bus.publish(event)
+
+    def emit(self, event: DomainEvent) -> None:
+        """Queue an event; it is published only if the transaction commits."""
+        self._pending.append(event)
+
+    async def flush(self) -> None:
+        """Send pending changes to the database without committing."""
+        await self.session.flush()

@@ -1,0 +1,1 @@
+"""Repositories: they query and flush; the unit of work commits."""

@@ -1,0 +1,131 @@
+"""Executions and the delivery ledger's set-based snapshot and aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audience import AudienceSpec, audience_where
+from storage.models import Delivery, Execution, Subscriber
+
+# Knuth's multiplicative hash spreads sequential ids evenly over 0..99 buckets.
+_HASH_MULTIPLIER = 2654435761
+_HASH_MODULUS = 4294967296
+
+
+def _bucket(salt: int) -> ColumnElement[int]:
+    """A deterministic 0..99 bucket per subscriber and salt, computed in SQL."""
+    return ((Subscriber.id * _HASH_MULTIPLIER + salt) % _HASH_MODULUS) % 100
+
+
+class ExecutionRepository:
+    """Execution rows and their deliveries."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, execution: Execution) -> Execution:
+        """Insert an execution."""
+        self.session.add(execution)
+        await self.session.flush()
+        return execution
+
+    async def get(self, execution_id: int) -> Execution | None:
+        """One execution by id."""
+        return await self.session.get(Execution, execution_id)
+
+    async def latest_for_campaign(self, campaign_id: int) -> Execution | None:
+        """The newest execution of a campaign."""
+        return await self.session.scalar(
+            select(Execution)
+            .where(Execution.campaign_id == campaign_id)
+            .order_by(Execution.id.desc())
+            .limit(1)
+        )
+
+    async def open_for_campaign(self, campaign_id: int) -> list[Execution]:
+        """Executions of a campaign that have not finished."""
+        rows = await self.session.scalars(
+            select(Execution).where(
+                Execution.campaign_id == campaign_id,
+                Execution.status.in_(("pending", "running", "paused")),
+            )
+        )
+        return list(rows)
+
+    async def set_status(self, execution_ids: Sequence[int], status: str, **values: Any) -> None:
+        """Move executions to `status`, setting any extra columns given."""
+        if execution_ids:
+            await self.session.execute(
+                update(Execution)
+                .where(Execution.id.in_(execution_ids))
+                .values(status=status, **values)
+            )
+
+    async def snapshot(
+        self,
+        execution_id: int,
+        spec: AudienceSpec,
+        *,
+        percentage: int,
+        variation_cutoffs: Sequence[int],
+        sample_salt: int,
+        variation_salt: int,
+        limit: int | None = None,
+    ) -> int:
+        """Copy the audience into the ledger with one INSERT ... SELECT; returns the row count.
+
+        `variation_cutoffs` are cumulative upper bounds (0..100) of variations 1..n;
+        a subscriber whose bucket falls below none of them gets variation 0.
+        """
+        where = [audience_where(spec)]
+        if percentage < 100:
+            where.append(_bucket(sample_salt) < percentage)
+        variation: ColumnElement[int]
+        if variation_cutoffs:
+            bucket = _bucket(variation_salt)
+            variation = case(
+                *((bucket < cutoff, index) for index, cutoff in enumerate(variation_cutoffs)),
+                else_=len(variation_cutoffs),
+            )
+        else:
+            variation = literal(0)
+        query = select(
+            literal(execution_id),
+            Subscriber.id,
+            Subscriber.chat_id,
+            variation,
+            literal("pending"),
+            literal(0),
+        ).where(*where)
+        if limit is not None:
+            query = query.order_by(Subscriber.id).limit(limit)
+        result = await self.session.execute(
+            Delivery.__table__.insert().from_select(
+                ["execution_id", "subscriber_id", "chat_id", "variation", "status", "attempts"],
+                query,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def status_counts(self, execution_id: int) -> dict[str, int]:
+        """Ledger rows of an execution per delivery status."""
+        rows = await self.session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.execution_id == execution_id)
+            .group_by(Delivery.status)
+        )
+        return {status: int(count) for status, count in rows.all()}
+
+    async def error_counts(self, execution_id: int) -> list[tuple[str, int, str | None]]:
+        """(error code, count, one sample detail) of failed rows of an execution."""
+        rows = await self.session.execute(
+            select(Delivery.error_code, func.count(), func.max(Delivery.error_detail))
+            .where(Delivery.execution_id == execution_id, Delivery.error_code.is_not(None))
+            .group_by(Delivery.error_code)
+            .order_by(func.count().desc())
+        )
+        return [(code, int(count), detail) for code, count, detail in rows.all()]

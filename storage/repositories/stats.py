@@ -1,0 +1,179 @@
+"""Aggregates over the ledger and interactions for progress and statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audience import AudienceSpec, audience_where
+from storage.models import Delivery, Execution, Interaction, Subscriber
+
+BLOCKED_CODES = ("USER_BLOCKED", "USER_DEACTIVATED")
+
+
+def _bucket(session: AsyncSession, column: Any, unit: str) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        pattern = 'YYYY-MM-DD"T"HH24:00:00"Z"' if unit == "hour" else "YYYY-MM-DD"
+        return func.to_char(func.timezone("UTC", column), pattern)
+    pattern = "%Y-%m-%dT%H:00:00Z" if unit == "hour" else "%Y-%m-%d"
+    return func.strftime(pattern, column)
+
+
+def _sum_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class StatsRepository:
+    """Read-only aggregate queries."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _ledger(self, campaign_id: int, since: datetime | None) -> list[ColumnElement[bool]]:
+        where = [
+            Delivery.execution_id == Execution.id,
+            Execution.campaign_id == campaign_id,
+            Execution.test_mode.is_(False),
+        ]
+        if since is not None:
+            where.append(Delivery.processed_at >= since)
+        return where
+
+    async def delivery_totals(self, campaign_id: int, since: datetime | None) -> dict[str, int]:
+        """sent / failed / blocked / unknown / skipped / pending counts of a campaign's ledger."""
+        row = (
+            await self.session.execute(
+                select(
+                    _sum_if(Delivery.status == "sent"),
+                    _sum_if(Delivery.status == "failed"),
+                    _sum_if(Delivery.error_code.in_(BLOCKED_CODES)),
+                    _sum_if(Delivery.status == "unknown"),
+                    _sum_if(Delivery.status == "skipped"),
+                    _sum_if(Delivery.status.in_(("pending", "sending"))),
+                ).where(*self._ledger(campaign_id, since))
+            )
+        ).one()
+        keys = ("sent", "failed", "blocked", "unknown", "skipped", "pending")
+        return dict(zip(keys, (int(v) for v in row), strict=True))
+
+    async def interaction_totals(self, campaign_id: int, since: datetime | None) -> dict[str, Any]:
+        """Distinct clickers, conversions and revenue of a campaign."""
+        where = [Interaction.campaign_id == campaign_id]
+        if since is not None:
+            where.append(Interaction.occurred_at >= since)
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(
+                        func.distinct(
+                            case((Interaction.type == "CLICKED", Interaction.subscriber_id))
+                        )
+                    ),
+                    _sum_if(Interaction.type == "CONVERTED"),
+                    func.coalesce(
+                        func.sum(
+                            case((Interaction.type == "CONVERTED", Interaction.value), else_=0.0)
+                        ),
+                        0.0,
+                    ),
+                ).where(*where)
+            )
+        ).one()
+        return {"clicked": int(row[0]), "converted": int(row[1]), "revenue": float(row[2])}
+
+    async def timeline(
+        self, campaign_id: int, since: datetime | None, unit: str
+    ) -> list[dict[str, Any]]:
+        """Sent / failed per hour or day bucket, by sent time."""
+        bucket = _bucket(self.session, Delivery.processed_at, unit).label("bucket")
+        rows = await self.session.execute(
+            select(bucket, _sum_if(Delivery.status == "sent"), _sum_if(Delivery.status == "failed"))
+            .where(*self._ledger(campaign_id, since), Delivery.processed_at.is_not(None))
+            .group_by(bucket)
+            .order_by(bucket)
+        )
+        return [{"bucket": b, "sent": int(s), "failed": int(f)} for b, s, f in rows.all()]
+
+    async def interaction_timeline(
+        self, campaign_id: int, since: datetime | None, unit: str
+    ) -> dict[str, dict[str, int]]:
+        """Clicks and conversions per bucket."""
+        bucket = _bucket(self.session, Interaction.occurred_at, unit).label("bucket")
+        where = [Interaction.campaign_id == campaign_id]
+        if since is not None:
+            where.append(Interaction.occurred_at >= since)
+        rows = await self.session.execute(
+            select(
+                bucket,
+                _sum_if(Interaction.type == "CLICKED"),
+                _sum_if(Interaction.type == "CONVERTED"),
+            )
+            .where(*where)
+            .group_by(bucket)
+        )
+        return {b: {"clicked": int(c), "conversions": int(v)} for b, c, v in rows.all()}
+
+    async def per_variation(self, campaign_id: int, since: datetime | None) -> list[dict[str, int]]:
+        """Sent / failed / clicked per A/B variation index."""
+        clicked = (
+            select(func.count(func.distinct(Interaction.delivery_id)))
+            .where(Interaction.delivery_id == Delivery.id, Interaction.type == "CLICKED")
+            .correlate(Delivery)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                Delivery.variation,
+                _sum_if(Delivery.status == "sent"),
+                _sum_if(Delivery.status == "failed"),
+                func.coalesce(func.sum(clicked), 0),
+            )
+            .where(*self._ledger(campaign_id, since))
+            .group_by(Delivery.variation)
+            .order_by(Delivery.variation)
+        )
+        return [
+            {"variation": v, "sent": int(s), "failed": int(f), "clicked": int(c)}
+            for v, s, f, c in rows.all()
+        ]
+
+    async def sent_within(
+        self, campaign_id: int, spec: AudienceSpec, since: datetime | None
+    ) -> dict[str, int]:
+        """Sent deliveries and conversions among subscribers matching `spec`."""
+        in_audience = select(Subscriber.id).where(audience_where(spec))
+        sent = await self.session.scalar(
+            select(func.count()).where(
+                *self._ledger(campaign_id, since),
+                Delivery.status == "sent",
+                Delivery.subscriber_id.in_(in_audience),
+            )
+        )
+        where = [
+            Interaction.campaign_id == campaign_id,
+            Interaction.type == "CONVERTED",
+            Interaction.subscriber_id.in_(in_audience),
+        ]
+        if since is not None:
+            where.append(Interaction.occurred_at >= since)
+        converted = await self.session.scalar(select(func.count()).where(and_(*where)))
+        return {"sent": int(sent or 0), "converted": int(converted or 0)}
+
+    async def sent_since(self, execution_ids: Sequence[int], since: datetime) -> int:
+        """Rows of the executions sent at or after `since` (for the current rate)."""
+        if not execution_ids:
+            return 0
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    Delivery.execution_id.in_(execution_ids),
+                    Delivery.processed_at >= since,
+                    Delivery.status.in_(("sent", "failed")),
+                )
+            )
+            or 0
+        )

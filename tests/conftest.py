@@ -1,0 +1,180 @@
+"""Shared fixtures: a migrated database per test (SQLite, and PostgreSQL when reachable)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from api.app import create_api_app
+from core.auth import default_tenant, mint_key
+from core.context import CoreContext
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade_to_head
+from storage.models import Base, Tenant
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> str | None:
+    async def probe() -> str | None:
+        engine = create_async_engine(PG_URL)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            await engine.dispose()
+        return None
+
+    return asyncio.run(probe())
+
+
+_PG_PROBLEM: str | None = _postgres_reachable()
+
+
+def _run_isolated(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine on its own loop in a thread (fixtures may be set up inside a loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(factory())).result()
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    """A private schema for this test session (parallel runs never collide)."""
+    if _PG_PROBLEM is not None:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {_PG_PROBLEM}")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        engine = create_async_engine(PG_URL)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await engine.dispose()
+        migrated = _pg_engine(schema)
+        await upgrade_to_head(migrated)
+        await migrated.dispose()
+
+    async def drop() -> None:
+        engine = create_async_engine(PG_URL)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()
+
+    _run_isolated(create)
+    yield schema
+    _run_isolated(drop)
+
+
+def _pg_engine(schema: str) -> AsyncEngine:
+    return create_async_engine(
+        PG_URL, connect_args={"server_settings": {"search_path": schema}}, pool_size=5
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test runs against."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def engine(backend: str, tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty database."""
+    if backend == "sqlite":
+        eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        await upgrade_to_head(eng)
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        eng = _pg_engine(schema)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with eng.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield eng
+    await eng.dispose()
+
+
+@dataclass
+class FakeClock:
+    """A clock tests move by hand; starts at the real time unless set."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    frozen: bool = False
+
+    def __call__(self) -> datetime:
+        return self.now if self.frozen else datetime.now(UTC)
+
+    def set(self, when: datetime) -> None:
+        """Freeze the clock at `when`."""
+        self.now, self.frozen = when, True
+
+    def advance(self, delta: timedelta) -> None:
+        """Freeze (if needed) and move forward."""
+        if not self.frozen:
+            self.set(datetime.now(UTC))
+        self.now += delta
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A controllable clock (real time until set)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def core(engine: AsyncEngine, clock: FakeClock) -> CoreContext:
+    """The core wired to the test database."""
+    return CoreContext(
+        session_factory=create_session_factory(engine), clock=clock, admin_ids=(111,)
+    )
+
+
+@pytest.fixture
+async def tenant(core: CoreContext) -> Tenant:
+    """The default tenant."""
+    async with core.uow() as uow:
+        return await default_tenant(uow)
+
+
+@pytest.fixture
+async def api(core: CoreContext) -> AsyncIterator[TestClient]:
+    """An HTTP client for the REST API."""
+    client = TestClient(TestServer(create_api_app(core)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def make_key(core: CoreContext, tenant_name: str | None = None) -> str:
+    """A key for the default tenant, or for a new tenant of that name."""
+    async with core.uow() as uow:
+        if tenant_name is None:
+            tenant = await default_tenant(uow)
+        else:
+            tenant = Tenant(name=tenant_name)
+            uow.session.add(tenant)
+            await uow.flush()
+        return (await mint_key(uow, tenant.id, "test")).key
+
+
+@pytest.fixture
+async def auth(core: CoreContext, tenant: Tenant) -> dict[str, str]:
+    """Headers carrying a valid key of the default tenant."""
+    return {"Authorization": f"Bearer {await make_key(core)}"}
+
+
+@pytest.fixture
+async def other_auth(core: CoreContext, tenant: Tenant) -> dict[str, str]:
+    """Headers carrying a key of a second tenant."""
+    return {"X-API-Key": await make_key(core, "other")}
