@@ -10,17 +10,15 @@ from core.uow import UnitOfWork
 
 CORE = web.AppKey("core", CoreContext)
 AUTH = web.AppKey("authenticator", Authenticator)
-ACTOR = "actor"
-UOW = "uow"
+ACTOR = web.RequestKey("actor", Actor)
+UOW = web.RequestKey("uow", UnitOfWork)
 
 
 def actor_of(request: web.Request) -> Actor:
     """The authenticated caller (set by the auth middleware)."""
-    actor: Actor = request[ACTOR]
-    return actor
+    return request[ACTOR]
 
 
 def uow_of(request: web.Request) -> UnitOfWork:
     """The request's unit of work (opened by the transaction middleware)."""
-    uow: UnitOfWork = request[UOW]
-    return uow
+    return request[UOW]

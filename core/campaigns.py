@@ -51,12 +51,21 @@ def _dump(model: Any) -> Any:
     )
 
 
+def _with_ids(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give every message and variation a stable id (`msg1`, `msg1-var1`) when it has none."""
+    for index, message in enumerate(messages, start=1):
+        message.setdefault("id", f"msg{index}")
+        for v_index, variation in enumerate(message.get("variations", []), start=1):
+            variation.setdefault("id", f"{message['id']}-var{v_index}")
+    return messages
+
+
 def _column_values(data: CampaignCreate | CampaignUpdate, fields: set[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in fields:
         value = getattr(data, name)
         if name == "messages":
-            values[name] = [_dump(m) for m in value] if value is not None else []
+            values[name] = _with_ids([_dump(m) for m in value]) if value is not None else []
         elif name in ("goals", "target_audience", "strategy", "workflow"):
             values[name] = _dump(value)
         elif name == "type":

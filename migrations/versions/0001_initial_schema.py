@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 07:40:35.994970
+Create Date: 2026-11-22 07:49:55.229337
 """
 
 from collections.abc import Sequence
@@ -298,6 +298,7 @@ def upgrade() -> None:
         sa.Column("delivery_id", sa.BigInteger(), nullable=True),
         sa.Column("subscriber_id", sa.BigInteger(), nullable=True),
         sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
         sa.Column("occurred_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "details",
@@ -388,7 +389,7 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(length=32), nullable=True),
         sa.Column("error_detail", sa.String(length=255), nullable=True),
         sa.Column("not_before", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("processed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["execution_id"],
             ["executions.id"],

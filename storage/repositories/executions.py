@@ -11,14 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Subscriber
 
-# Knuth's multiplicative hash spreads sequential ids evenly over 0..99 buckets.
-_HASH_MULTIPLIER = 2654435761
-_HASH_MODULUS = 4294967296
+# Multiplicative hashing: the high bits of id * odd constant mod 2^32 spread sequential ids
+# evenly; two different constants keep sampling and A/B assignment independent of each other.
+_SAMPLE_MULTIPLIER = 2654435761
+_VARIATION_MULTIPLIER = 2246822519
+_MODULUS = 4294967296
 
 
-def _bucket(salt: int) -> ColumnElement[int]:
+def _bucket(multiplier: int, salt: int) -> ColumnElement[int]:
     """A deterministic 0..99 bucket per subscriber and salt, computed in SQL."""
-    return ((Subscriber.id * _HASH_MULTIPLIER + salt) % _HASH_MODULUS) % 100
+    mixed = (Subscriber.id * multiplier + salt * 40503) % _MODULUS
+    return (mixed * 100) / _MODULUS
 
 
 class ExecutionRepository:
@@ -83,10 +86,10 @@ class ExecutionRepository:
         """
         where = [audience_where(spec)]
         if percentage < 100:
-            where.append(_bucket(sample_salt) < percentage)
+            where.append(_bucket(_SAMPLE_MULTIPLIER, sample_salt) < percentage)
         variation: ColumnElement[int]
         if variation_cutoffs:
-            bucket = _bucket(variation_salt)
+            bucket = _bucket(_VARIATION_MULTIPLIER, variation_salt)
             variation = case(
                 *((bucket < cutoff, index) for index, cutoff in enumerate(variation_cutoffs)),
                 else_=len(variation_cutoffs),
