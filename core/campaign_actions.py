@@ -237,7 +237,9 @@ async def cancel_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> 
     step = await apply(uow, campaign, actor, Action.CANCEL)
     executions = ExecutionRepository(uow.session)
     open_ids = [e.id for e in await executions.open_for_campaign(campaign.id)]
-    await DeliveryRepository(uow.session).skip_pending(open_ids, "CANCELLED")
+    skipped = await DeliveryRepository(uow.session).skip_pending(open_ids, "CANCELLED")
+    for execution_id, count in skipped.items():
+        await executions.add_skipped(execution_id, count)
     await executions.set_status(open_ids, "cancelled", finished_at=now)
     return ActionResult(campaign, step, at=now)
 

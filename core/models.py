@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from core.templating import BUILT_IN, unknown_variables
+
 
 class CamelModel(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are refused."""
@@ -139,6 +141,13 @@ class MessageSpec(CamelModel):
 
     @model_validator(mode="after")
     def _weights(self) -> MessageSpec:
+        texts = [self.content, *(v.content for v in self.variations)]
+        unknown = sorted({name for text in texts if text for name in unknown_variables(text)})
+        if unknown:
+            raise ValueError(
+                f"unknown variables {', '.join('{' + n + '}' for n in unknown)}; use "
+                f"{', '.join('{' + n + '}' for n in sorted(BUILT_IN))} or {{attributes.<name>}}"
+            )
         if sum(v.weight for v in self.variations) > 100:
             raise ValueError("variation weights add up to more than 100 percent")
         if self.media is not None and self.content and len(self.content) > 1024:

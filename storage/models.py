@@ -189,6 +189,11 @@ class Execution(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unknown_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Delivery(Base):
@@ -198,6 +203,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("execution_id", "subscriber_id"),
         Index(None, "execution_id", "status", "id"),
+        Index(None, "execution_id", "processed_at"),
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     execution_id: Mapped[int] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
@@ -210,6 +216,7 @@ class Delivery(Base):
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_detail: Mapped[str | None] = mapped_column(String(255))
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -245,3 +252,12 @@ class Interaction(Base):
     value: Mapped[float | None] = mapped_column(Float)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class Worker(Base):
+    """A running sender process; its heartbeat tells others whether its claims are alive."""
+
+    __tablename__ = "workers"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -90,7 +90,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def engine(backend: str, tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
+async def engine(
+    backend: str, tmp_path, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database."""
     if backend == "sqlite":
         eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")

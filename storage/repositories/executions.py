@@ -68,6 +68,23 @@ class ExecutionRepository:
                 .values(status=status, **values)
             )
 
+    async def add_skipped(self, execution_id: int, count: int) -> None:
+        """Count rows that were skipped outside a write-back (cancel)."""
+        await self.session.execute(
+            update(Execution)
+            .where(Execution.id == execution_id)
+            .values(skipped_count=Execution.skipped_count + count)
+        )
+
+    async def running(self) -> list[Execution]:
+        """Executions the engine should be sending, highest priority first."""
+        rows = await self.session.scalars(
+            select(Execution)
+            .where(Execution.status == "running")
+            .order_by(Execution.priority.desc(), Execution.id)
+        )
+        return list(rows)
+
     async def snapshot(
         self,
         execution_id: int,

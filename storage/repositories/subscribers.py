@@ -189,3 +189,21 @@ class SubscriberRepository:
             )
         )
         return set(rows)
+
+    async def personal_data(self, subscriber_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Fields that personalisation variables read, per subscriber id."""
+        if not subscriber_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.first_name,
+                Subscriber.last_name,
+                Subscriber.username,
+                Subscriber.language_code,
+                Subscriber.telegram_id,
+                Subscriber.attributes,
+            ).where(Subscriber.id.in_(subscriber_ids))
+        )
+        keys = ("first_name", "last_name", "username", "language_code", "telegram_id", "attributes")
+        return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows.all()}

@@ -1,0 +1,1 @@
+"""The delivery engine: campaign executions reach subscribers through the Bot API."""

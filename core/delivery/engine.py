@@ -1,0 +1,377 @@
+"""The send loop: claim ledger rows, pace them through the limiter, write results back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiogram import Bot
+
+from core.context import CoreContext
+from core.delivery.content import Content, content_for, send_content
+from core.delivery.finalize import fail_execution, finalize_if_done
+from core.delivery.outcomes import Kind, Outcome, classify
+from core.delivery.pacing import TokenLimiter
+from core.delivery.results import Batch, RetryPolicy, apply_outcome, skip
+from core.events import DomainEvent
+from storage.models import Campaign, Execution
+from storage.repositories.deliveries import ClaimedRow, DeliveryRepository, WorkerRepository
+from storage.repositories.executions import ExecutionRepository
+from storage.repositories.subscribers import SubscriberRepository
+
+log = logging.getLogger(__name__)
+HALTING_EVENTS = ("campaign.paused", "campaign.cancelled", "campaign.failed")
+RELEASED = Outcome(Kind.RATE_LIMITED, code="RELEASED")
+
+
+def default_worker_id() -> str:
+    """A worker id unique across hosts and restarts."""
+    return f"{socket.gethostname()[:16]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Tuning of the send loop (defaults suit Telegram's limits)."""
+
+    worker_id: str = field(default_factory=default_worker_id)
+    claim_seconds: float = 0.5
+    max_claim: int = 500
+    max_in_flight: int = 100
+    flush_interval: float = 0.2
+    poll_interval: float = 0.5
+    heartbeat_interval: float = 5.0
+    worker_timeout: float = 20.0
+    outage_bound: float = 60.0
+    single_process: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass
+class Job:
+    """What the engine knows about one running execution."""
+
+    execution_id: int
+    campaign_id: int
+    tenant_id: int
+    priority: int
+    paid: bool
+    test_mode: bool
+    variants: dict[int, Content] = field(default_factory=dict)
+    messages: list[dict[str, object]] = field(default_factory=list)
+
+    def content(self, variation: int) -> Content:
+        """The (cached) content of a variation."""
+        if variation not in self.variants:
+            self.variants[variation] = content_for(self.messages, variation)  # type: ignore[arg-type]
+        return self.variants[variation]
+
+
+class DeliveryEngine:
+    """One per process; any number of processes may send side by side on PostgreSQL."""
+
+    def __init__(
+        self,
+        core: CoreContext,
+        bot: Bot,
+        limiter: TokenLimiter,
+        settings: EngineSettings | None = None,
+    ) -> None:
+        self.core = core
+        self.bot = bot
+        self.limiter = limiter
+        self.settings = settings or EngineSettings()
+        self._rng = random.Random()
+        self._jobs: dict[int, Job] = {}
+        self._halted: dict[int, str] = {}
+        self._pending: dict[int, Batch] = defaultdict(Batch)
+        self._slots = asyncio.Semaphore(self.settings.max_in_flight)
+        self._sends: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._failing_since: float | None = None
+        self._last_error = ""
+        self._fatal: str | None = None
+        for name in ("campaign.started", "campaign.resumed", *HALTING_EVENTS):
+            core.bus.subscribe(name, self._on_event)
+
+    async def _on_event(self, event: DomainEvent) -> None:
+        if event.name in HALTING_EVENTS:
+            for job in self._jobs.values():
+                if job.campaign_id == event.campaign_id:
+                    self._halted[job.execution_id] = event.name
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Recover orphaned rows, then run the loop, the flusher and the heartbeat."""
+        await self.recover()
+        for coroutine in (self._dispatch_loop(), self._flush_loop(), self._heartbeat_loop()):
+            self._tasks.append(asyncio.create_task(coroutine))
+
+    async def stop(self) -> None:
+        """Stop claiming, let in-flight sends finish, write everything back."""
+        self._stopping = True
+        self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._sends:
+            await asyncio.wait(self._sends, timeout=30)
+        await self.flush()
+        async with self.core.uow() as uow:
+            await WorkerRepository(uow.session).forget(self.settings.worker_id)
+
+    async def recover(self) -> None:
+        """Rows left `sending` by a dead worker become `unknown`; never resent silently."""
+        now = self.core.clock()
+        async with self.core.uow() as uow:
+            workers = WorkerRepository(uow.session)
+            await workers.beat(self.settings.worker_id, now)
+            if self.settings.single_process:
+                await workers.forget_others(self.settings.worker_id)
+                live = [self.settings.worker_id]
+            else:
+                live = await workers.live(now - timedelta(seconds=self.settings.worker_timeout))
+            orphans = await DeliveryRepository(uow.session).recover_orphans(live, now)
+            for execution_id, count in orphans.items():
+                await DeliveryRepository(uow.session).add_to_counters(
+                    execution_id, None, Batch(unknown=count).settled
+                )
+        if orphans:
+            log.warning("marked %d in-flight rows unknown after a restart", sum(orphans.values()))
+        for execution_id in orphans:
+            async with self.core.uow() as uow:
+                await finalize_if_done(uow, execution_id)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_interval)
+            try:
+                async with self.core.uow() as uow:
+                    await WorkerRepository(uow.session).beat(
+                        self.settings.worker_id, self.core.clock()
+                    )
+                if not self.settings.single_process:
+                    await self.recover()
+            except Exception:
+                log.exception("heartbeat failed")
+
+    async def _refresh_jobs(self) -> list[Job]:
+        async with self.core.uow() as uow:
+            executions = await ExecutionRepository(uow.session).running()
+            for execution in executions:
+                if execution.id not in self._jobs:
+                    self._jobs[execution.id] = await self._job(uow.session, execution)
+        running = {e.id for e in executions}
+        for execution_id in list(self._jobs):
+            if execution_id not in running:
+                self._halted.setdefault(execution_id, "stopped")
+        for execution_id in running:
+            self._halted.pop(execution_id, None)
+        return [self._jobs[e.id] for e in executions]
+
+    @staticmethod
+    async def _job(session: object, execution: Execution) -> Job:
+        campaign = await session.get(Campaign, execution.campaign_id)  # type: ignore[attr-defined]
+        return Job(
+            execution_id=execution.id,
+            campaign_id=execution.campaign_id,
+            tenant_id=execution.tenant_id,
+            priority=execution.priority,
+            test_mode=execution.test_mode,
+            paid=bool(campaign and campaign.allow_paid_broadcast),
+            messages=list(campaign.messages or []) if campaign else [],
+        )
+
+    def _claim_size(self, job: Job) -> int:
+        rate = self.limiter.paid.rate if job.paid else self.limiter.ordinary.rate
+        return max(5, min(self.settings.max_claim, int(rate * self.settings.claim_seconds)))
+
+    async def _dispatch_loop(self) -> None:
+        turn = 0
+        while not self._stopping:
+            try:
+                jobs = await self._refresh_jobs()
+                progressed = False
+                if jobs:
+                    top = [j for j in jobs if j.priority == jobs[0].priority]
+                    ordered = top[turn % len(top) :] + top[: turn % len(top)] + jobs[len(top) :]
+                    turn += 1
+                    for job in ordered:
+                        if await self._run_batch(job):
+                            progressed = True
+                            break
+                if not progressed:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatch loop error; retrying")
+                await asyncio.sleep(self.settings.poll_interval)
+
+    async def _run_batch(self, job: Job) -> bool:
+        async with self.core.uow() as uow:
+            rows = await DeliveryRepository(uow.session).claim(
+                job.execution_id, self.settings.worker_id, self._claim_size(job), self.core.clock()
+            )
+            recipients = {}
+            if rows and any(job.content(r.variation).personalised for r in rows):
+                recipients = await SubscriberRepository(uow.session).personal_data(
+                    [r.subscriber_id for r in rows]
+                )
+        if not rows:
+            async with self.core.uow() as uow:
+                await finalize_if_done(uow, job.execution_id)
+            return False
+        for index, row in enumerate(rows):
+            if self._stopping or job.execution_id in self._halted or self._fatal:
+                self._release(job, rows[index:])
+                break
+            await self.limiter.acquire(row.chat_id, paid=job.paid)
+            if job.execution_id in self._halted:
+                self._release(job, rows[index:])
+                break
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(job, row, recipients.get(row.subscriber_id)))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
+        return True
+
+    def _release(self, job: Job, rows: list[ClaimedRow]) -> None:
+        now = self.core.clock()
+        batch = self._pending[job.execution_id]
+        cancelled = self._halted.get(job.execution_id) == "campaign.cancelled"
+        for row in rows:
+            if cancelled:
+                skip(batch, row, now, "CANCELLED")
+            else:
+                apply_outcome(batch, row, RELEASED, now, self.settings.retry, self._rng)
+
+    async def _send(self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None) -> None:
+        chat_id = row.chat_id
+        try:
+            outcome = await self._attempt(job, row, chat_id, recipient)
+            if outcome.kind is Kind.MIGRATED and outcome.migrate_to:
+                chat_id = outcome.migrate_to
+                await self.limiter.acquire(chat_id, paid=job.paid)
+                outcome = await self._attempt(job, row, chat_id, recipient)
+            self._observe(outcome)
+            batch = self._pending[job.execution_id]
+            apply_outcome(
+                batch,
+                row,
+                outcome,
+                self.core.clock(),
+                self.settings.retry,
+                self._rng,
+                chat_id=chat_id,
+            )
+        finally:
+            self._slots.release()
+
+    async def _attempt(
+        self, job: Job, row: ClaimedRow, chat_id: int, recipient: dict[str, object] | None
+    ) -> Outcome:
+        try:
+            message = await send_content(
+                self.bot,
+                chat_id,
+                job.content(row.variation),
+                delivery_id=row.id,
+                recipient=recipient,
+                paid=job.paid,
+            )
+        except Exception as exc:  # every Bot API refusal is a normal, classified event
+            outcome = classify(exc)
+            if outcome.kind is Kind.RATE_LIMITED:
+                self.limiter.pause(outcome.retry_after)
+            return outcome
+        return Outcome(Kind.SENT, message_id=message.message_id)
+
+    def _observe(self, outcome: Outcome) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if outcome.kind is Kind.FATAL:
+            self._fatal = f"Telegram refused the bot token ({outcome.detail or outcome.code})"
+        elif outcome.kind in (Kind.RETRY, Kind.UNKNOWN):
+            self._last_error = outcome.detail or outcome.code or ""
+            if self._failing_since is None:
+                self._failing_since = loop_time
+        elif outcome.kind in (Kind.SENT, Kind.FAILED):
+            self._failing_since = None
+
+    def _outage(self) -> str | None:
+        if self._fatal:
+            return self._fatal
+        if self._failing_since is None:
+            return None
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._failing_since < self.settings.outage_bound:
+            return None
+        return (
+            f"Telegram unreachable for more than {self.settings.outage_bound:g} s "
+            f"(last error: {self._last_error})"
+        )
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.flush_interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("write-back failed; will retry")
+
+    async def flush(self) -> None:
+        """Write accumulated results to the ledger, then close finished or failed executions."""
+        pending, self._pending = self._pending, defaultdict(Batch)
+        pending = {k: v for k, v in pending.items() if v.rows}
+        if pending:
+            try:
+                await self._write(pending)
+            except Exception:
+                for execution_id, batch in pending.items():
+                    self._pending[execution_id].rows.extend(batch.rows)  # retried next flush
+                raise
+        for execution_id in pending:
+            async with self.core.uow() as uow:
+                await finalize_if_done(uow, execution_id)
+        reason = self._outage()
+        if reason:
+            await self._fail_running(reason)
+
+    async def _write(self, pending: dict[int, Batch]) -> None:
+        now = self.core.clock()
+        async with self.core.uow() as uow:
+            ledger = DeliveryRepository(uow.session)
+            for execution_id, batch in pending.items():
+                await ledger.write_back(batch.rows)
+                job = self._jobs.get(execution_id)
+                # Test sends never count towards the campaign's own figures.
+                campaign_id = job.campaign_id if job and not job.test_mode else None
+                await ledger.add_to_counters(execution_id, campaign_id, batch.settled)
+                for status, ids in batch.blocked.items():
+                    await ledger.mark_subscribers(ids, status, now)
+                for subscriber_id, chat_id in batch.moved_chats:
+                    await ledger.move_chat(subscriber_id, chat_id)
+
+    async def _fail_running(self, reason: str) -> None:
+        log.error("failing running executions: %s", reason)
+        for execution_id in list(self._jobs):
+            if execution_id in self._halted:
+                continue
+            self._halted[execution_id] = "campaign.failed"
+            async with self.core.uow() as uow:
+                await fail_execution(uow, execution_id, reason)
+        self._failing_since = None
+        self._fatal = None

@@ -1,0 +1,151 @@
+"""Turning send outcomes into ledger write-backs (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.delivery.outcomes import Kind, Outcome
+from storage.repositories.deliveries import ClaimedRow, Settled
+
+BLOCKING_CODES = {"USER_BLOCKED": "blocked", "USER_DEACTIVATED": "deactivated"}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter for transient failures."""
+
+    max_attempts: int = 5
+    base_seconds: float = 1.0
+    max_seconds: float = 60.0
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        """Seconds to wait before attempt number `attempts + 1`."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return ceiling * (0.5 + rng.random() / 2)
+
+
+@dataclass
+class Batch:
+    """Everything one flush writes for one execution."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    skipped: int = 0
+    blocked: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    moved_chats: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def settled(self) -> Settled:
+        """Counter increments of this batch."""
+        return Settled(self.sent, self.failed, self.unknown, self.skipped)
+
+
+def _row(claimed: ClaimedRow, status: str, **values: Any) -> dict[str, Any]:
+    return {
+        "id": claimed.id,
+        "status": status,
+        "chat_id": values.pop("chat_id", claimed.chat_id),
+        "attempts": values.pop("attempts", claimed.attempts),
+        "claimed_by": None,
+        **values,
+    }
+
+
+def apply_outcome(
+    batch: Batch,
+    claimed: ClaimedRow,
+    outcome: Outcome,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+    *,
+    chat_id: int | None = None,
+) -> None:
+    """Add the ledger effect of one outcome to `batch`."""
+    chat = chat_id if chat_id is not None else claimed.chat_id
+    tried = claimed.attempts + 1
+    if outcome.kind is Kind.SENT:
+        batch.sent += 1
+        batch.rows.append(
+            _row(
+                claimed,
+                "sent",
+                chat_id=chat,
+                attempts=tried,
+                message_id=outcome.message_id,
+                processed_at=now,
+            )
+        )
+    elif outcome.kind is Kind.FAILED:
+        batch.failed += 1
+        batch.rows.append(
+            _row(
+                claimed,
+                "failed",
+                chat_id=chat,
+                attempts=tried,
+                error_code=outcome.code,
+                error_detail=outcome.detail,
+                processed_at=now,
+            )
+        )
+        if outcome.code in BLOCKING_CODES:
+            batch.blocked[BLOCKING_CODES[outcome.code]].append(claimed.subscriber_id)
+    elif outcome.kind is Kind.RETRY and tried >= policy.max_attempts:
+        batch.failed += 1
+        batch.rows.append(
+            _row(
+                claimed,
+                "failed",
+                chat_id=chat,
+                attempts=tried,
+                error_code="NETWORK_ERROR",
+                error_detail=outcome.detail,
+                processed_at=now,
+            )
+        )
+    elif outcome.kind is Kind.RETRY:
+        wait = timedelta(seconds=policy.delay(tried, rng))
+        batch.rows.append(
+            _row(
+                claimed,
+                "pending",
+                chat_id=chat,
+                attempts=tried,
+                error_code=outcome.code,
+                error_detail=outcome.detail,
+                not_before=now + wait,
+            )
+        )
+    elif outcome.kind is Kind.UNKNOWN:
+        batch.unknown += 1
+        batch.rows.append(
+            _row(
+                claimed,
+                "unknown",
+                chat_id=chat,
+                attempts=tried,
+                error_code=outcome.code,
+                error_detail=outcome.detail,
+                processed_at=now,
+            )
+        )
+    else:  # RATE_LIMITED, FATAL, or released before sending: no attempt was spent
+        wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
+        batch.rows.append(
+            _row(claimed, "pending", chat_id=chat, not_before=now + wait if wait else None)
+        )
+    if chat != claimed.chat_id:
+        batch.moved_chats.append((claimed.subscriber_id, chat))
+
+
+def skip(batch: Batch, claimed: ClaimedRow, now: datetime, reason: str) -> None:
+    """A claimed row that will never be sent (its execution was cancelled)."""
+    batch.skipped += 1
+    batch.rows.append(_row(claimed, "skipped", error_code=reason, processed_at=now))
