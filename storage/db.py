@@ -25,9 +25,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
+) -> AsyncEngine:
     """An async engine for `url`, creating the SQLite folder and setting its pragmas."""
     kwargs: dict[str, Any] = {"echo": echo}
+    if connect_args:
+        kwargs["connect_args"] = connect_args
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and not path.startswith(":memory:"):

@@ -70,10 +70,14 @@ class DeliveryRepository:
             .order_by(Delivery.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            # PostgreSQL may re-run an IN (... LIMIT n) subquery per row and claim far more than
+            # n rows; a materialised CTE picks the batch exactly once.
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         result = await self.session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(due), Delivery.status == "pending")
+            .where(Delivery.id.in_(select(due.c.id)), Delivery.status == "pending")
             .values(status="sending", claimed_by=worker_id)
             .returning(
                 Delivery.id,
