@@ -1,4 +1,4 @@
-"""Composition root: builds Settings, the database, the core, the REST app, and runs them.
+"""Composition root and command line of tg-campaigns.
 
 Usage:
     python -m webhook_server                       serve (applies migrations first)
@@ -11,22 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
 from pydantic import ValidationError
 
-from api.app import create_api_app
-from core.auth import default_tenant, mint_key, register_configured_key, rotate_startup_key
+from core.auth import default_tenant, mint_key
 from core.config import Settings
-from core.context import CoreContext
-from storage.db import create_engine, create_session_factory
+from core.logging import configure_logging
+from runtime import Service, build_core
 from storage.migrate import upgrade_to_head
-
-log = logging.getLogger("tg_campaigns")
 
 
 def load_settings() -> Settings:
@@ -41,84 +36,76 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def build_core(settings: Settings) -> tuple[CoreContext, object]:
-    """The core context and the engine behind it."""
-    engine = create_engine(settings.database_url)
-    core = CoreContext(
-        session_factory=create_session_factory(engine),
-        admin_ids=tuple(settings.admin_ids),
-        send_rate=settings.send_rate,
-    )
-    return core, engine
-
-
-async def bootstrap_keys(core: CoreContext, settings: Settings) -> str | None:
-    """Register API_TOKEN, or mint a start-up key when none is configured; returns a new key."""
-    async with core.uow() as uow:
-        tenant = await default_tenant(uow)
-        if settings.api_token is not None:
-            await register_configured_key(uow, tenant.id, settings.api_token.get_secret_value())
-            return None
-        minted = await rotate_startup_key(uow, tenant.id)
-    return minted.key
+def banner(service: Service) -> str:
+    """What a person sees after start-up: where things are and what to try."""
+    base = service.api_base
+    auth = '-H "Authorization: Bearer $API_KEY"'
+    lines = [f"tg-campaigns API listening on {base}"]
+    if service.startup_key:
+        lines += [
+            "No API_TOKEN configured: this start-up key works until the next restart",
+            f"  export API_KEY={service.startup_key}",
+        ]
+    else:
+        lines.append("API keys: the API_TOKEN you configured, or keys from create-api-key")
+    if not service.emulated:
+        lines.append(f"Telegram Bot API: {service.telegram_url}")
+        return "\n".join(lines)
+    emu = service.telegram_url
+    lines += [
+        f"No BOT_TOKEN: offline demo on the local Bot API emulator at {emu}",
+        f"  ({service.settings.emulator_users} simulated subscribers are sending /start now)",
+        "Try:",
+        f"  curl -s {auth} {base}/api/v1/subscribers?limit=3",
+        f"  curl -s -X POST {auth} -H 'Content-Type: application/json' \\",
+        f"       {base}/api/v1/campaigns \\",
+        """       -d '{"name": "Hello", "messages": [{"content": "Hi {first_name}!"}]}'""",
+        f"  curl -s -X POST {auth} {base}/api/v1/campaigns/camp_1/execute",
+        f"  curl -s {auth} {base}/api/v1/campaigns/camp_1/progress",
+        f"  curl -s {emu}/_emulator/chats/100000001/messages  # what a simulated user got",
+    ]
+    return "\n".join(lines)
 
 
 async def serve(settings: Settings) -> None:
-    """Run the service until SIGINT/SIGTERM."""
-    core, engine = build_core(settings)
-    await upgrade_to_head(engine)  # type: ignore[arg-type]
-    startup_key = await bootstrap_keys(core, settings)
-    app = create_api_app(core)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    base = f"http://{settings.http_host}:{settings.http_port}"
-    print(f"tg-campaigns API listening on {base}", flush=True)
-    if startup_key:
-        print(
-            "No API_TOKEN configured: this start-up key works until the next restart\n"
-            f"  export API_KEY={startup_key}\n"
-            f'  curl -H "Authorization: Bearer $API_KEY" {base}/api/v1/campaigns',
-            flush=True,
-        )
+    """Run everything until SIGINT/SIGTERM."""
+    service = Service(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
+        await service.start()
+        print(banner(service), flush=True)
         await stop.wait()
     finally:
-        await runner.cleanup()
-        await engine.dispose()  # type: ignore[attr-defined]
+        await service.stop()
 
 
 async def migrate(settings: Settings) -> None:
     """Apply migrations and exit."""
     _, engine = build_core(settings)
-    await upgrade_to_head(engine)  # type: ignore[arg-type]
-    await engine.dispose()  # type: ignore[attr-defined]
+    await upgrade_to_head(engine)
+    await engine.dispose()
     print("database is at the newest revision")
 
 
 async def create_api_key(settings: Settings, name: str) -> None:
     """Mint a named key for the default tenant and print it once."""
     core, engine = build_core(settings)
-    await upgrade_to_head(engine)  # type: ignore[arg-type]
+    await upgrade_to_head(engine)
     async with core.uow() as uow:
         tenant = await default_tenant(uow)
         minted = await mint_key(uow, tenant.id, name)
-    await engine.dispose()  # type: ignore[attr-defined]
+    await engine.dispose()
     print(f"API key '{minted.name}' ({minted.id}); it is shown only this once:")
     print(minted.key)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(
-        prog="python -m webhook_server", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m webhook_server", description="tg-campaigns")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the service (default)")
     commands.add_parser("migrate", help="apply database migrations and exit")
@@ -126,9 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     key.add_argument("--name", required=True, help="a label for the key")
     args = parser.parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.secrets())
     if args.command == "migrate":
         asyncio.run(migrate(settings))
     elif args.command == "create-api-key":

@@ -8,7 +8,7 @@ from api.keys import AUTH, CORE
 from api.middleware import authenticate, errors, transaction
 from api.openapi import OPENAPI, build_openapi
 from api.registry import ApiRouter
-from api.routes import campaign_actions, campaigns, segments, subscribers, system
+from api.routes import campaign_actions, campaigns, deliveries, segments, subscribers, system
 from core.auth import Authenticator
 from core.context import CoreContext
 
@@ -16,6 +16,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     system.router,
     campaigns.router,
     campaign_actions.router,
+    deliveries.router,
     subscribers.router,
     segments.router,
 )

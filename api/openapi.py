@@ -62,10 +62,11 @@ def _operation(spec: RouteSpec) -> Operation:
     if spec.query is not None:
         parameters += _query_parameters(spec.query)
     responses: dict[str, Response] = {
-        str(spec.status): Response(
+        str(status): Response(
             description=spec.summary,
             content=_json(spec.response) if spec.response is not None else None,
         )
+        for status in (spec.status, *spec.also)
     }
     for status in spec.errors:
         responses[str(status)] = Response(

@@ -65,9 +65,15 @@ async def read_json(request: web.Request, *, limit: int = MAX_BODY) -> Any:
     """The JSON body (None when empty); 413 past `limit`, 400 when malformed."""
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(limit)
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    # read(n) returns what has arrived so far; keep reading until the body ends.
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         return None
     try:

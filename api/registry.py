@@ -27,6 +27,7 @@ class RouteSpec:
     status: int = 200
     errors: tuple[int, ...] = ()
     public: bool = False
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ApiRouter:
         status: int = 200,
         errors: tuple[int, ...] = (),
         public: bool = False,
+        also: tuple[int, ...] = (),
     ) -> Callable[[RouteHandler], RouteHandler]:
         """Decorator that records a handler and its documentation."""
 
@@ -67,6 +69,7 @@ class ApiRouter:
                     status,
                     errors,
                     public,
+                    also,
                 )
             )
             return handler

@@ -27,8 +27,13 @@ async def build_spec(
     target_audience: dict[str, Any] | None,
     *,
     path: str = "targetAudience",
+    strict: bool = True,
 ) -> AudienceSpec:
-    """The AudienceSpec for a targetAudience; unknown segments or bad filters raise 400s."""
+    """The AudienceSpec for a targetAudience; unknown segments or bad filters raise 400s.
+
+    With `strict=False` segments deleted since the campaign was saved are simply left out
+    (for showing a size); sending always resolves strictly.
+    """
     target = target_audience or {}
     segment_refs: list[str] = list(target.get("segments") or [])
     problems: list[dict[str, Any]] = []
@@ -49,7 +54,7 @@ async def build_spec(
             problems.append(
                 {"field": f"{path}.segments[{index}]", "message": f"no segment '{ref}'"}
             )
-    if problems:
+    if problems and strict:
         raise ValidationFailed("The target audience names unknown segments.", details=problems)
     filters = target.get("filters")
     group = parse_filters(filters, uow.clock(), f"{path}.filters") if filters else None

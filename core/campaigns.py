@@ -89,7 +89,7 @@ async def get_campaign(
 
 async def audience_size(uow: UnitOfWork, campaign: Campaign) -> int:
     """How many active subscribers the campaign's targetAudience reaches now."""
-    spec = await build_spec(uow, campaign.tenant_id, campaign.target_audience)
+    spec = await build_spec(uow, campaign.tenant_id, campaign.target_audience, strict=False)
     return await count_audience(uow, spec)
 
 

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     schedule_grace_seconds: int = Field(default=3600, ge=0)
     emulator_users: int = Field(default=500, ge=0, le=100_000)
+    emulator_port: int = Field(default=8081, ge=0, le=65535)
+    worker_timeout_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -62,6 +64,11 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value (for log redaction)."""
+        values = (self.bot_token, self.api_token, self.webhook_secret)
+        return [v.get_secret_value() for v in values if v is not None]
 
     @property
     def is_sqlite(self) -> bool:

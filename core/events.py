@@ -17,15 +17,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DomainEvent:
-    """Something that happened to a campaign, published after its transaction commits."""
+    """Something that happened (to a campaign or a subscriber), published after commit."""
 
     name: str
     tenant_id: int
-    campaign_id: int
+    campaign_id: int | None
     actor: str
     from_status: str | None = None
     to_status: str | None = None
     execution_id: int | None = None
+    subscriber_id: int | None = None
     occurred_at: datetime = field(default_factory=utcnow)
     data: dict[str, Any] = field(default_factory=dict)
 

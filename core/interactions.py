@@ -6,8 +6,9 @@ from typing import Any
 
 from core.ids import format_id
 from core.uow import UnitOfWork
-from storage.models import Campaign
+from storage.models import Campaign, Interaction
 from storage.repositories.campaigns import CampaignRepository
+from storage.repositories.interactions import InteractionRepository
 from storage.repositories.paging import Page
 
 
@@ -39,3 +40,36 @@ async def list_interactions(
         for row in page.items
     ]
     return Page(items, page.total)
+
+
+async def record_click(
+    uow: UnitOfWork, delivery_id: int, button_index: int, telegram_id: int
+) -> bool:
+    """Count a press of a campaign message's callback button; False if it is not genuine.
+
+    Only the recipient of that delivery can click it (callback data can be forged, the
+    sender cannot); repeated presses are stored but the campaign counts each recipient once.
+    """
+    repo = InteractionRepository(uow.session)
+    found = await repo.delivery_owner(delivery_id)
+    if found is None:
+        return False
+    tenant_id, campaign_id, subscriber_id, owner_telegram_id = found
+    if owner_telegram_id != telegram_id:
+        return False
+    # A conditional UPDATE decides "first click" atomically, even for concurrent presses.
+    first = await repo.mark_clicked(delivery_id, uow.clock())
+    await repo.add(
+        Interaction(
+            tenant_id=tenant_id,
+            campaign_id=campaign_id,
+            delivery_id=delivery_id,
+            subscriber_id=subscriber_id,
+            type="CLICKED",
+            occurred_at=uow.clock(),
+            details={"button": button_index},
+        )
+    )
+    if first:
+        await repo.count_click(campaign_id)
+    return True

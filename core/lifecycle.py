@@ -37,6 +37,7 @@ class Action(StrEnum):
     DELETE = "delete"
     CLONE = "clone"
     TEST_SEND = "test_send"
+    RESEND = "resend"  # put `unknown` deliveries back in the queue, deliberately
 
 
 SYSTEM_ACTIONS = frozenset({Action.START, Action.COMPLETE, Action.FAIL})
@@ -80,6 +81,9 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.PAUSED, A.TEST_SEND): S.PAUSED,
     (S.COMPLETED, A.TEST_SEND): S.COMPLETED,
     (S.FAILED, A.TEST_SEND): S.FAILED,
+    (S.ACTIVE, A.RESEND): S.ACTIVE,
+    (S.PAUSED, A.RESEND): S.PAUSED,
+    (S.COMPLETED, A.RESEND): S.COMPLETED,
 }
 
 # The domain event each status-changing action emits.

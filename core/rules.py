@@ -29,6 +29,32 @@ ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DURATION = re.compile(r"^(\d{1,6})([mhdw])$")
 UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_DEPTH = 5
+# Operators that only make sense for some value kinds.
+OP_KINDS = {
+    "contains": {"string"},
+    "startsWith": {"string"},
+    "gt": {"number"},
+    "gte": {"number"},
+    "lt": {"number"},
+    "lte": {"number"},
+    "between": {"number"},
+}
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _kind_of_type(kind: type) -> str:
+    return {bool: "boolean", int: "number", float: "number", str: "string"}[kind]
+
+
 MAX_ITEMS = 50
 
 
@@ -118,16 +144,21 @@ class RuleParser:
             return self._fail(f"{path}.op", f"'{field}' supports {sorted(ops)}")
         if op == "exists":
             return Condition(field, op, bool(value))
-        if op in ("in", "nin"):
-            ok = isinstance(value, list) and value and all(isinstance(v, types) for v in value)
-            return (
-                Condition(field, op, value) if ok else self._fail(f"{path}.value", "must be a list")
-            )
-        if op == "between":
-            ok = isinstance(value, list) and len(value) == 2
-            return Condition(field, op, value) if ok else self._fail(f"{path}.value", "[low, high]")
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            return self._fail(f"{path}.value", f"wrong type for '{field}'")
+        items = value if op in ("in", "nin", "between") else [value]
+        if not isinstance(items, list) or not items:
+            return self._fail(f"{path}.value", f"'{op}' needs a non-empty list")
+        if op == "between" and len(items) != 2:
+            return self._fail(f"{path}.value", "'between' needs [low, high]")
+        kinds = {_kind(item) for item in items}
+        if len(kinds) != 1 or None in kinds:
+            return self._fail(f"{path}.value", "values must all be strings, numbers or booleans")
+        kind = kinds.pop()
+        allowed = {_kind_of_type(t) for t in types}
+        if kind not in allowed:
+            return self._fail(f"{path}.value", f"'{field}' takes {' or '.join(sorted(allowed))}")
+        needs = OP_KINDS.get(op)
+        if needs is not None and kind not in needs:
+            return self._fail(f"{path}.value", f"'{op}' compares {' or '.join(sorted(needs))}")
         return Condition(field, op, value)
 
     def _date(self, path: str, field: str, op: str, value: Any) -> Condition:

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from core.context import Actor
 from core.errors import NotFoundError
+from core.events import DomainEvent
 from core.ids import parse_id
 from core.models import CamelModel, check_timezone
 from core.uow import UnitOfWork
@@ -93,7 +94,6 @@ async def upsert_subscribers(
         given = item.model_dump(exclude_unset=True)
         row: dict[str, Any] = {"telegram_id": item.telegram_id}
         row.update({COLUMN_OF[k]: v for k, v in given.items() if k in COLUMN_OF})
-        row.setdefault("chat_id", item.telegram_id)
         rows.append(row)
     repo = SubscriberRepository(uow.session)
     results = await repo.upsert_many(actor.tenant_id, rows, uow.clock())
@@ -155,3 +155,90 @@ async def counts_by_status(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
     """Subscribers per status, every status present (zero when none)."""
     counts = await SubscriberRepository(uow.session).count_by_status(actor.tenant_id)
     return {status.value: counts.get(status.value, 0) for status in SubscriberStatus}
+
+
+@dataclass(frozen=True)
+class TelegramProfile:
+    """What Telegram tells us about a user who talks to the bot."""
+
+    telegram_id: int
+    chat_id: int
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+
+
+async def register_from_bot(
+    uow: UnitOfWork, tenant_id: int, profile: TelegramProfile, source: str | None
+) -> tuple[Subscriber, bool]:
+    """/start: create or reactivate the subscriber; returns (subscriber, was it new)."""
+    repo = SubscriberRepository(uow.session)
+    existing = await repo.get_by_telegram_id(tenant_id, profile.telegram_id)
+    now = uow.clock()
+    if existing is None:
+        subscriber = Subscriber(
+            tenant_id=tenant_id,
+            telegram_id=profile.telegram_id,
+            chat_id=profile.chat_id,
+            first_name=profile.first_name,
+            last_name=profile.last_name,
+            username=profile.username,
+            language_code=profile.language_code,
+            attributes={},
+            status=SubscriberStatus.ACTIVE.value,
+            source=source,
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+        )
+        await repo.add(subscriber)
+    else:
+        subscriber = existing
+        for name in ("chat_id", "first_name", "last_name", "username", "language_code"):
+            setattr(subscriber, name, getattr(profile, name))
+        if subscriber.status != SubscriberStatus.ACTIVE.value:
+            subscriber.status = SubscriberStatus.ACTIVE.value
+            subscriber.status_changed_at = now
+        if source and not subscriber.source:
+            subscriber.source = source
+        subscriber.updated_at = now
+    await uow.flush()
+    uow.emit(
+        DomainEvent(
+            name="user_registered",
+            tenant_id=tenant_id,
+            campaign_id=None,
+            actor=f"telegram:{profile.telegram_id}",
+            subscriber_id=subscriber.id,
+            occurred_at=now,
+            data={"source": source, "new": existing is None},
+        )
+    )
+    return subscriber, existing is None
+
+
+async def change_status_from_bot(
+    uow: UnitOfWork, tenant_id: int, telegram_id: int, status: SubscriberStatus
+) -> Subscriber | None:
+    """/stop, a block or an unblock: move the subscriber to `status` (events for opt-outs)."""
+    subscriber = await SubscriberRepository(uow.session).get_by_telegram_id(tenant_id, telegram_id)
+    if subscriber is None or subscriber.status == status.value:
+        return subscriber
+    now = uow.clock()
+    subscriber.status = status.value
+    subscriber.status_changed_at = now
+    subscriber.updated_at = now
+    await uow.flush()
+    if status is SubscriberStatus.UNSUBSCRIBED:
+        uow.emit(
+            DomainEvent(
+                name="unsubscribed",
+                tenant_id=tenant_id,
+                campaign_id=None,
+                actor=f"telegram:{telegram_id}",
+                subscriber_id=subscriber.id,
+                occurred_at=now,
+            )
+        )
+    return subscriber

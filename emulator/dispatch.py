@@ -89,6 +89,10 @@ async def _execute(
     except ApiError as error:
         _count_error(bot, error)
         return error.code, orjson.dumps(error.payload())
+    except ConnectionResetError:
+        # The client gave up (its timeout) while its body was still arriving: nobody to answer.
+        log.debug("client went away during %s", method)
+        return 499, b""
     except Exception:
         log.exception("emulator failed on %s", method)
         return 500, _INTERNAL_ERROR

@@ -5,7 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    false,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import SegmentMember, Subscriber, SubscriberTag
 
@@ -50,12 +65,43 @@ class AudienceSpec:
     subscriber_ids: tuple[int, ...] | None = None
 
 
+class json_kind(FunctionElement[str]):
+    """The JSON type name of `attributes[key]` ('integer', 'number', 'text', 'boolean'...)."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_kind"
+
+
+@compiles(json_kind, "postgresql")
+def _json_kind_pg(element: json_kind, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"jsonb_typeof({compiler.process(column, **kw)} -> {compiler.process(key, **kw)})"
+
+
+@compiles(json_kind, "sqlite")
+def _json_kind_sqlite(element: json_kind, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    path = compiler.process(literal("$.") + key, **kw)
+    return f"json_type({compiler.process(column, **kw)}, {path})"
+
+
+NUMBER_KINDS = ("integer", "real", "number")
+BOOLEAN_KINDS = ("true", "false", "boolean")
+
+
 def _attribute(key: str, value: Any) -> Any:
+    """The attribute as a comparable SQL value; values of another JSON type compare as NULL.
+
+    CASE (not AND) guards the cast: SQL does not promise to test the type before casting,
+    and PostgreSQL refuses to cast "unknown" to a number.
+    """
     element = Subscriber.attributes[key]
+    kind = json_kind(Subscriber.attributes, literal(key))
     if isinstance(value, bool):
-        return element.as_boolean()
+        return case((kind.in_(BOOLEAN_KINDS), element.as_boolean()), else_=None)
     if isinstance(value, int | float):
-        return element.as_float()
+        return case((kind.in_(NUMBER_KINDS), element.as_float()), else_=None)
     return element.as_string()
 
 

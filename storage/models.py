@@ -217,6 +217,7 @@ class Delivery(Base):
     error_detail: Mapped[str | None] = mapped_column(String(255))
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(40))
+    clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -96,6 +96,7 @@ def subscriber_out(row: Subscriber, tags: list[str]) -> SubscriberOut:
     body=SubscriberBatch,
     response=Envelope[ImportOut],
     status=200,
+    also=(201,),
     errors=(400, 401, 413),
 )
 async def upsert(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict
 
 from api.envelope import json_response
 from api.keys import CORE
@@ -13,7 +14,28 @@ from storage.repositories.health import database_ok
 router = ApiRouter(tag="System")
 
 
-@router.route("GET", "/healthz", summary="Liveness and database reachability", public=True)
+class Health(BaseModel):
+    """Answer of /healthz."""
+
+    status: str
+    database: bool
+
+
+class OpenApiDocument(BaseModel):
+    """An OpenAPI 3.1 document."""
+
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+
+
+@router.route(
+    "GET",
+    "/healthz",
+    summary="Liveness and database reachability",
+    public=True,
+    response=Health,
+    also=(503,),
+)
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers, 503 otherwise."""
     healthy = await database_ok(request.app[CORE].session_factory)
@@ -22,7 +44,13 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-@router.route("GET", "/api/v1/openapi.json", summary="This API's OpenAPI 3.1 document", public=True)
+@router.route(
+    "GET",
+    "/api/v1/openapi.json",
+    summary="This API's OpenAPI 3.1 document",
+    public=True,
+    response=OpenApiDocument,
+)
 async def openapi(request: web.Request) -> web.Response:
     """The document generated from the routes' pydantic models."""
     return json_response(request.app[OPENAPI])

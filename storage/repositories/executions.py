@@ -76,6 +76,20 @@ class ExecutionRepository:
             .values(skipped_count=Execution.skipped_count + count)
         )
 
+    async def reopen(self, execution_id: int, requeued: int) -> None:
+        """Requeued unknown rows make a finished execution run again."""
+        await self.session.execute(
+            update(Execution)
+            .where(Execution.id == execution_id)
+            .values(
+                unknown_count=Execution.unknown_count - requeued,
+                status=case((Execution.status == "completed", "running"), else_=Execution.status),
+                finished_at=case(
+                    (Execution.status == "completed", None), else_=Execution.finished_at
+                ),
+            )
+        )
+
     async def running(self) -> list[Execution]:
         """Executions the engine should be sending, highest priority first."""
         rows = await self.session.scalars(

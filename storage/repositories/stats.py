@@ -119,18 +119,12 @@ class StatsRepository:
 
     async def per_variation(self, campaign_id: int, since: datetime | None) -> list[dict[str, int]]:
         """Sent / failed / clicked per A/B variation index."""
-        clicked = (
-            select(func.count(func.distinct(Interaction.delivery_id)))
-            .where(Interaction.delivery_id == Delivery.id, Interaction.type == "CLICKED")
-            .correlate(Delivery)
-            .scalar_subquery()
-        )
         rows = await self.session.execute(
             select(
                 Delivery.variation,
                 _sum_if(Delivery.status == "sent"),
                 _sum_if(Delivery.status == "failed"),
-                func.coalesce(func.sum(clicked), 0),
+                _sum_if(Delivery.clicked_at.is_not(None)),
             )
             .where(*self._ledger(campaign_id, since))
             .group_by(Delivery.variation)

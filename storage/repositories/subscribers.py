@@ -42,26 +42,39 @@ class SubscriberRepository:
     async def upsert_many(
         self, tenant_id: int, rows: Sequence[dict[str, Any]], now: datetime
     ) -> list[tuple[int, int, bool]]:
-        """Insert or update rows by telegram id; returns (id, telegram_id, inserted) per row."""
-        # Rows are grouped by the fields they carry so an absent field is never overwritten.
+        """Insert or update rows by telegram id; returns (id, telegram_id, inserted) per row.
+
+        A row's keys are the fields it sets; `chat_id` defaults to the telegram id on insert
+        only, and fields a row does not carry are never overwritten on update.
+        """
         groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             groups[frozenset(row)].append(row)
         results: list[tuple[int, int, bool]] = []
         for present, group in groups.items():
-            for start in range(0, len(group), UPSERT_CHUNK):
-                values = [
-                    {**row, "tenant_id": tenant_id, "created_at": now, "updated_at": now}
-                    for row in group[start : start + UPSERT_CHUNK]
-                ]
-                stmt = self._insert().values(values)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[Subscriber.tenant_id, Subscriber.telegram_id],
-                    set_={
-                        k: stmt.excluded[k] for k in UPDATABLE if k in present or k == "updated_at"
-                    },
-                ).returning(Subscriber.id, Subscriber.telegram_id, Subscriber.created_at)
-                for sub_id, telegram_id, created_at in (await self.session.execute(stmt)).all():
+            values = [
+                {
+                    "chat_id": row["telegram_id"],
+                    "attributes": {},
+                    **row,
+                    "tenant_id": tenant_id,
+                    "status": "active",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for row in group
+            ]
+            stmt = self._insert()
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Subscriber.tenant_id, Subscriber.telegram_id],
+                set_={k: stmt.excluded[k] for k in UPDATABLE if k in present or k == "updated_at"},
+            ).returning(Subscriber.id, Subscriber.telegram_id, Subscriber.created_at)
+            for start in range(0, len(values), UPSERT_CHUNK):
+                # executemany: SQLAlchemy batches the rows into multi-row statements it
+                # compiles once ("insertmanyvalues"), RETURNING included.
+                batch = values[start : start + UPSERT_CHUNK]
+                result = await self.session.execute(stmt, batch)
+                for sub_id, telegram_id, created_at in result.all():
                     results.append((sub_id, telegram_id, created_at == now))
         return results
 
@@ -82,6 +95,12 @@ class SubscriberRepository:
             await self.session.execute(
                 SubscriberTag.__table__.insert(), pairs[start : start + UPSERT_CHUNK * 2]
             )
+
+    async def add(self, subscriber: Subscriber) -> Subscriber:
+        """Insert one subscriber."""
+        self.session.add(subscriber)
+        await self.session.flush()
+        return subscriber
 
     async def tags_for(self, subscriber_ids: Iterable[int]) -> dict[int, list[str]]:
         """Tags of the given subscribers, sorted."""
@@ -140,7 +159,7 @@ class SubscriberRepository:
                 func.lower(column).like(pattern, escape="\\")
                 for column in (Subscriber.first_name, Subscriber.last_name, Subscriber.username)
             ]
-            if search.lstrip("-").isdigit():
+            if search.lstrip("-").isdigit() and abs(int(search)) < 2**63:
                 options.append(Subscriber.telegram_id == int(search))
             where.append(or_(*options))
         query = select(Subscriber).where(*where).order_by(Subscriber.id.desc())

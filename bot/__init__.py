@@ -1,0 +1,1 @@
+"""The Telegram bot: aiogram routers over the core, one per feature."""

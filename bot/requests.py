@@ -1,0 +1,60 @@
+"""Bot API request middleware: replies take the token's next send slot, ahead of broadcasts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import (
+    CopyMessage,
+    SendAnimation,
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendPoll,
+    SendVideo,
+    TelegramMethod,
+)
+from aiogram.methods.base import Response, TelegramType
+
+from core.delivery.pacing import TokenLimiter
+
+log = logging.getLogger(__name__)
+SENDS = (
+    SendMessage, SendPhoto, SendVideo, SendDocument, SendAnimation, SendMediaGroup, SendPoll,
+    CopyMessage,
+)  # fmt: skip
+MAX_RETRIES = 2
+
+
+class PacedReplies(BaseRequestMiddleware):
+    """Paces the bot's own sends through the shared limiter with priority; honours 429."""
+
+    def __init__(self, limiter: TokenLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not isinstance(method, SENDS):
+            return await make_request(bot, method)
+        chat_id: Any = getattr(method, "chat_id", 0)
+        for attempt in range(MAX_RETRIES + 1):
+            await self.limiter.acquire(chat_id if isinstance(chat_id, int) else 0, priority=True)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                self.limiter.pause(exc.retry_after)
+                if attempt == MAX_RETRIES:
+                    raise
+                log.warning("reply rate limited; retrying in %s s", exc.retry_after)
+                await asyncio.sleep(0)
+        raise AssertionError("unreachable")

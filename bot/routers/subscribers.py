@@ -1,0 +1,117 @@
+"""Everyone: /start subscribes (deep-link source kept), /stop opts out, blocks are noticed."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import (
+    KICKED,
+    MEMBER,
+    ChatMemberUpdatedFilter,
+    Command,
+    CommandObject,
+    CommandStart,
+)
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from core.subscribers import (
+    SubscriberStatus,
+    TelegramProfile,
+    change_status_from_bot,
+    register_from_bot,
+)
+from core.uow import UnitOfWork
+
+HELP = (
+    "You receive news and offers from us here.\n"
+    "/stop — unsubscribe (you can come back any time)\n"
+    "/start — subscribe again\n"
+    "/help — this message"
+)
+
+
+class Resubscribe(CallbackData, prefix="resub"):
+    """The "subscribe again" button under the /stop confirmation."""
+
+
+def profile_of(user: User, chat_id: int) -> TelegramProfile:
+    """The Telegram facts we keep about a user."""
+    return TelegramProfile(
+        telegram_id=user.id,
+        chat_id=chat_id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def start(message: Message, command: CommandObject, uow: UnitOfWork, tenant_id: int) -> None:
+    """Subscribe (or re-subscribe); a deep-link payload is kept as the source."""
+    if message.from_user is None:
+        return
+    source = (command.args or "").strip()[:128] or None
+    profile = profile_of(message.from_user, message.chat.id)
+    _, created = await register_from_bot(uow, tenant_id, profile, source)
+    greeting = "Welcome" if created else "Welcome back"
+    await message.answer(
+        f"{greeting}, {message.from_user.first_name}! You are subscribed.\n"
+        "Send /stop any time to unsubscribe, /help for help."
+    )
+
+
+async def stop(message: Message, uow: UnitOfWork, tenant_id: int) -> None:
+    """Unsubscribe at once, with a button to come back."""
+    if message.from_user is None:
+        return
+    await change_status_from_bot(
+        uow, tenant_id, message.from_user.id, SubscriberStatus.UNSUBSCRIBED
+    )
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text="Subscribe again", callback_data=Resubscribe())
+    await message.answer(
+        "You are unsubscribed and will get no more campaign messages.",
+        reply_markup=keyboard.as_markup(),
+    )
+
+
+async def resubscribe(query: CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
+    """The button under /stop."""
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    await register_from_bot(uow, tenant_id, profile_of(query.from_user, chat_id), None)
+    await query.answer("You are subscribed again.")
+    if query.message is not None:
+        await query.bot.send_message(chat_id, "Welcome back! You are subscribed.")  # type: ignore[union-attr]
+
+
+async def help_command(message: Message) -> None:
+    """What the bot does for subscribers."""
+    await message.answer(HELP)
+
+
+async def blocked(update: ChatMemberUpdated, uow: UnitOfWork, tenant_id: int) -> None:
+    """The user blocked the bot."""
+    await change_status_from_bot(uow, tenant_id, update.from_user.id, SubscriberStatus.BLOCKED)
+
+
+async def unblocked(update: ChatMemberUpdated, uow: UnitOfWork, tenant_id: int) -> None:
+    """The user unblocked the bot: reachable again."""
+    await change_status_from_bot(uow, tenant_id, update.from_user.id, SubscriberStatus.ACTIVE)
+
+
+def build_router() -> Router:
+    """A fresh router with every subscriber handler (one per Dispatcher)."""
+    router = Router(name="subscribers")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.message.register(stop, Command("stop"))
+    router.message.register(help_command, Command("help"))
+    router.callback_query.register(resubscribe, Resubscribe.filter())
+    router.my_chat_member.register(
+        blocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER >> KICKED)
+    )
+    router.my_chat_member.register(
+        unblocked, ChatMemberUpdatedFilter(member_status_changed=KICKED >> MEMBER)
+    )
+    return router

@@ -1,0 +1,138 @@
+"""The running system: database, core, Telegram side (real or emulated), sender, bot, REST."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_api_app
+from bot.dispatcher import build_dispatcher
+from bot.requests import PacedReplies
+from core.auth import default_tenant, register_configured_key, rotate_startup_key
+from core.config import Settings
+from core.context import CoreContext
+from core.delivery.engine import DeliveryEngine, EngineSettings
+from core.delivery.pacing import TokenLimiter
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade_to_head
+
+log = logging.getLogger("tg_campaigns")
+DEMO_TOKEN = "1000000001:DEMO-offline-emulator-token-not-secret"
+REQUEST_TIMEOUT = 30
+
+
+def build_core(settings: Settings) -> tuple[CoreContext, AsyncEngine]:
+    """The core context and the database engine behind it."""
+    engine = create_engine(settings.database_url)
+    core = CoreContext(
+        session_factory=create_session_factory(engine),
+        admin_ids=tuple(settings.admin_ids),
+        send_rate=settings.send_rate,
+    )
+    return core, engine
+
+
+def make_bot(token: str, api_url: str) -> Bot:
+    """An aiogram Bot whose session talks to `api_url` (Telegram, a local server, the emulator)."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=REQUEST_TIMEOUT)
+    return Bot(token, session=session)
+
+
+@dataclass
+class Service:
+    """Everything `python -m webhook_server` runs in one process."""
+
+    settings: Settings
+    startup_key: str | None = None
+    api_base: str = ""
+    telegram_url: str = ""
+    emulated: bool = False
+    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Bring every part up, in dependency order."""
+        settings = self.settings
+        self.core, engine = build_core(settings)
+        self._stack.push_async_callback(engine.dispose)
+        await upgrade_to_head(engine)
+        tenant_id, self.startup_key = await self._bootstrap_tenant()
+        token, self.telegram_url = await self._telegram()
+        limiter = TokenLimiter(settings.send_rate)
+        sender_bot = make_bot(token, self.telegram_url)
+        reply_bot = make_bot(token, self.telegram_url)
+        reply_bot.session.middleware(PacedReplies(limiter))
+        for bot in (sender_bot, reply_bot):
+            self._stack.push_async_callback(bot.session.close)
+        self.engine = DeliveryEngine(
+            self.core,
+            sender_bot,
+            limiter,
+            EngineSettings(
+                single_process=settings.is_sqlite,
+                worker_timeout=settings.worker_timeout_seconds,
+            ),
+        )
+        await self.engine.start()
+        self._stack.push_async_callback(self.engine.stop)
+        self.dispatcher = build_dispatcher(self.core, tenant_id)
+        await self._start_polling(self.dispatcher, reply_bot)
+        await self._start_http()
+
+    async def _bootstrap_tenant(self) -> tuple[int, str | None]:
+        async with self.core.uow() as uow:
+            tenant = await default_tenant(uow)
+            if self.settings.api_token is not None:
+                secret = self.settings.api_token.get_secret_value()
+                await register_configured_key(uow, tenant.id, secret)
+                return tenant.id, None
+            minted = await rotate_startup_key(uow, tenant.id)
+            return tenant.id, minted.key
+
+    async def _telegram(self) -> tuple[str, str]:
+        if self.settings.bot_token is not None:
+            return self.settings.bot_token.get_secret_value(), self.settings.telegram_api_url
+        # Offline demo: the project's own Bot API emulator with simulated subscribers.
+        from emulator.config import EmulatorConfig
+        from emulator.testing import EmulatorServer
+
+        config = EmulatorConfig(users=self.settings.emulator_users, greet=True, click_rate=0.1)
+        server = EmulatorServer(config, port=self.settings.emulator_port)
+        await server.start()
+        self._stack.push_async_callback(server.stop)
+        self.emulated = True
+        return DEMO_TOKEN, server.base_url
+
+    async def _start_polling(self, dispatcher: Dispatcher, bot: Bot) -> None:
+        await bot.delete_webhook(drop_pending_updates=False)
+        task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+        self._tasks.append(task)
+
+        async def stop_polling() -> None:
+            with contextlib.suppress(RuntimeError):
+                await dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        self._stack.push_async_callback(stop_polling)
+
+    async def _start_http(self) -> None:
+        runner = web.AppRunner(create_api_app(self.core), access_log=None)
+        await runner.setup()
+        self._stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self.api_base = f"http://{self.settings.http_host}:{self.settings.http_port}"
+
+    async def stop(self) -> None:
+        """Tear down in reverse order."""
+        await self._stack.aclose()

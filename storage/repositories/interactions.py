@@ -1,0 +1,56 @@
+"""Interactions (clicks, answers, conversions) and the lookups that attribute them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, Delivery, Execution, Interaction, Subscriber
+
+
+class InteractionRepository:
+    """Interaction rows."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def delivery_owner(self, delivery_id: int) -> tuple[int, int, int, int] | None:
+        """(tenant id, campaign id, subscriber id, telegram id) of a delivery."""
+        row = (
+            await self.session.execute(
+                select(
+                    Execution.tenant_id,
+                    Execution.campaign_id,
+                    Delivery.subscriber_id,
+                    Subscriber.telegram_id,
+                )
+                .join(Execution, Execution.id == Delivery.execution_id)
+                .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+                .where(Delivery.id == delivery_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    async def mark_clicked(self, delivery_id: int, now: datetime) -> bool:
+        """Stamp the delivery's first click; True only for the request that stamped it."""
+        result = await self.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.clicked_at.is_(None))
+            .values(clicked_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add(self, interaction: Interaction) -> None:
+        """Insert one interaction."""
+        self.session.add(interaction)
+        await self.session.flush()
+
+    async def count_click(self, campaign_id: int) -> None:
+        """One more recipient clicked."""
+        await self.session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(clicked_count=Campaign.clicked_count + 1)
+        )
