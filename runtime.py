@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +23,9 @@ from core.config import Settings
 from core.context import CoreContext
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.pacing import TokenLimiter
+from core.scheduling.bridge import connect_bot_events
+from scheduler.leader import LeaderLock
+from scheduler.service import SchedulerService
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 
@@ -84,6 +88,14 @@ class Service:
         )
         await self.engine.start()
         self._stack.push_async_callback(self.engine.stop)
+        connect_bot_events(self.core)
+        self.scheduler = SchedulerService(
+            self.core,
+            LeaderLock(engine),
+            grace=timedelta(seconds=settings.schedule_grace_seconds),
+        )
+        await self.scheduler.start()
+        self._stack.push_async_callback(self.scheduler.stop)
         self.dispatcher = build_dispatcher(self.core, tenant_id)
         await self._start_polling(self.dispatcher, reply_bot)
         await self._start_http()

@@ -8,7 +8,17 @@ from api.keys import AUTH, CORE
 from api.middleware import authenticate, errors, transaction
 from api.openapi import OPENAPI, build_openapi
 from api.registry import ApiRouter
-from api.routes import campaign_actions, campaigns, deliveries, segments, subscribers, system
+from api.routes import (
+    campaign_actions,
+    campaigns,
+    deliveries,
+    events,
+    scheduled_campaigns,
+    segments,
+    subscribers,
+    system,
+    templates,
+)
 from core.auth import Authenticator
 from core.context import CoreContext
 
@@ -19,6 +29,9 @@ ROUTERS: tuple[ApiRouter, ...] = (
     deliveries.router,
     subscribers.router,
     segments.router,
+    scheduled_campaigns.router,
+    templates.router,
+    events.router,
 )
 # The largest body any route accepts (bulk import); every other route enforces 1 MiB itself.
 CLIENT_MAX_SIZE = 16 * 1024 * 1024

@@ -10,6 +10,7 @@ from core.audience import build_spec
 from core.campaigns import record
 from core.context import Actor
 from core.errors import ValidationFailed
+from core.executions import RunPlan, launch
 from core.ids import try_parse_id
 from core.lifecycle import Action, Status, Transition, action_for_target, transition
 from core.models import ExecuteOptions
@@ -20,7 +21,6 @@ from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.executions import ExecutionRepository
 from storage.repositories.subscribers import SubscriberRepository
 
-PRIORITY = {"low": 0, "normal": 1, "high": 2}
 # A moment just past is "now": clocks of client and server are never exactly equal.
 PAST_TOLERANCE = timedelta(seconds=60)
 
@@ -71,20 +71,6 @@ def _require_content(campaign: Campaign) -> None:
         )
 
 
-def variation_cutoffs(campaign: Campaign) -> list[int]:
-    """Cumulative bucket bounds for the first message's variations (the original gets the rest)."""
-    messages = campaign.messages or []
-    variations = messages[0].get("variations", []) if messages else []
-    if not variations:
-        return []
-    original = max(0.0, 100.0 - sum(float(v.get("weight", 0)) for v in variations))
-    bounds, running = [], original
-    for variation in variations[:-1]:
-        running += float(variation.get("weight", 0))
-        bounds.append(round(running))
-    return [round(original), *bounds]
-
-
 async def _test_spec(
     uow: UnitOfWork, actor: Actor, refs: list[str], admins: tuple[int, ...]
 ) -> AudienceSpec:
@@ -131,29 +117,14 @@ async def start_execution(
     else:
         transition(campaign.status, Action.START if trigger == "scheduled" else Action.EXECUTE)
         spec = await build_spec(uow, campaign.tenant_id, campaign.target_audience)
-    executions = ExecutionRepository(uow.session)
-    execution = await executions.add(
-        Execution(
-            tenant_id=campaign.tenant_id,
-            campaign_id=campaign.id,
-            status="running",
-            trigger="test" if options.test_mode else trigger,
-            test_mode=options.test_mode,
-            target_percentage=options.target_percentage,
-            priority=PRIORITY[options.priority],
-            started_at=now,
-            created_by=actor.label,
-            created_at=now,
-        )
-    )
-    execution.total = await executions.snapshot(
-        execution.id,
-        spec,
+    plan = RunPlan(
+        spec=spec,
+        trigger="test" if options.test_mode else trigger,
+        test_mode=options.test_mode,
+        priority=options.priority,
         percentage=options.target_percentage,
-        variation_cutoffs=variation_cutoffs(campaign),
-        sample_salt=execution.id,
-        variation_salt=campaign.id,
     )
+    execution = await launch(uow, actor, campaign, plan)
     step = None
     if not options.test_mode:
         campaign.target_count = execution.total

@@ -11,8 +11,11 @@ PREFIXES = {
     "execution": "exec",
     "delivery": "dlv",
     "api_key": "key",
-    "event": "evt",
     "interaction": "int",
+    "template": "tmpl",
+    "schedule": "sched",
+    "schedule_run": "job",
+    "event": "evt",
 }
 
 NOT_FOUND_CODES = {
@@ -22,6 +25,8 @@ NOT_FOUND_CODES = {
     "execution": "EXECUTION_NOT_FOUND",
     "delivery": "DELIVERY_NOT_FOUND",
     "api_key": "API_KEY_NOT_FOUND",
+    "template": "TEMPLATE_NOT_FOUND",
+    "schedule": "SCHEDULED_CAMPAIGN_NOT_FOUND",
 }
 
 

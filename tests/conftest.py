@@ -21,7 +21,8 @@ from core.auth import default_tenant, mint_key
 from core.context import CoreContext
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
-from storage.models import Base, Tenant
+from storage.all_models import Base
+from storage.models import Tenant
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 

@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage.models import Base
+from storage.all_models import Base
 
 
 async def test_models_and_migrations_agree(engine):

@@ -1,0 +1,1 @@
+"""Scheduled campaigns: recurrence rules, schedules, runs and event triggers."""

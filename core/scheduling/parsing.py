@@ -1,0 +1,169 @@
+"""Validation of a schedule block: each problem gets the spec's error code and its field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from core.errors import ValidationFailed
+from core.scheduling.inputs import Trigger
+from core.scheduling.recurrence import Rule, next_occurrence
+
+TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+PATTERNS = ("daily", "weekly", "monthly", "custom")
+UNITS = ("minutes", "hours", "days")
+
+
+@dataclass(frozen=True)
+class ParsedSchedule:
+    """A schedule block that passed validation."""
+
+    kind: str
+    rule: Rule | None = None
+    start: datetime | None = None
+    max_occurrences: int | None = None
+    triggers: list[Trigger] = field(default_factory=list)
+
+    def first_run(self, now: datetime) -> datetime | None:
+        """The first firing time after `now` (None for event-driven schedules)."""
+        if self.kind == "one-time":
+            return self.start
+        if self.rule is None:
+            return None
+        return next_occurrence(self.rule, max(now, self.start) if self.start else now)
+
+
+def _fail(code: str, path: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details=[{"field": path, "message": message}], code=code)
+
+
+def _zone(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise _fail("INVALID_TIMEZONE", path, "timezone must be an IANA name such as Europe/London")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail("INVALID_TIMEZONE", path, f"'{value}' is not an IANA time zone") from None
+    return value
+
+
+def _instant(value: Any, path: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail("INVALID_SCHEDULE", path, f"'{value}' is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise _fail("INVALID_SCHEDULE", path, "the date-time needs a zone, e.g. ...T10:00:00Z")
+    return parsed
+
+
+def _time_of_day(value: Any, path: str) -> time:
+    match = TIME_OF_DAY.match(value) if isinstance(value, str) else None
+    if not match:
+        raise _fail("INVALID_SCHEDULE", path, "timeOfDay is HH:MM (24-hour), e.g. 09:00")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _int_set(value: Any, path: str, low: int, high: int, hint: str) -> frozenset[int]:
+    if not isinstance(value, list) or not value:
+        raise _fail("INVALID_SCHEDULE", path, f"give a non-empty list ({hint})")
+    bad = [
+        v for v in value if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high
+    ]
+    if bad:
+        raise _fail("INVALID_SCHEDULE", path, f"{bad} out of range: {hint}")
+    return frozenset(value)
+
+
+def _recurring(block: Any, now: datetime, check_past: bool) -> ParsedSchedule:
+    path = "schedule.recurring"
+    if not isinstance(block, dict):
+        raise _fail("INVALID_SCHEDULE", path, "recurring schedules need schedule.recurring")
+    pattern = block.get("pattern")
+    if pattern not in PATTERNS:
+        raise _fail(
+            "INVALID_SCHEDULE", f"{path}.pattern", f"pattern is one of {', '.join(PATTERNS)}"
+        )
+    zone = _zone(block.get("timezone", "UTC"), f"{path}.timezone")
+    end = _instant(block["endDate"], f"{path}.endDate") if block.get("endDate") else None
+    start = (
+        _instant(block["startDateTime"], f"{path}.startDateTime")
+        if block.get("startDateTime")
+        else None
+    )
+    if check_past and end is not None and end <= now:
+        raise _fail("PAST_DATE", f"{path}.endDate", "endDate lies in the past")
+    max_runs = block.get("maxOccurrences")
+    if max_runs is not None and (not isinstance(max_runs, int) or max_runs < 1):
+        raise _fail("INVALID_SCHEDULE", f"{path}.maxOccurrences", "a positive whole number")
+    rule_args: dict[str, Any] = {"pattern": pattern, "timezone": zone, "end": end}
+    if pattern == "custom":
+        frequency = block.get("frequency") or {}
+        interval, unit = frequency.get("interval"), frequency.get("unit")
+        if not isinstance(interval, int) or interval < 1 or unit not in UNITS:
+            raise _fail(
+                "INVALID_SCHEDULE", f"{path}.frequency",
+                "frequency is {interval: whole number ≥ 1, unit: minutes | hours | days}",
+            )  # fmt: skip
+        if unit == "minutes" and interval < 5:
+            raise _fail("INVALID_SCHEDULE", f"{path}.frequency.interval", "at least 5 minutes")
+        rule_args.update(interval=interval, unit=unit, anchor=start or now + timedelta(minutes=1))
+    else:
+        rule_args["time_of_day"] = _time_of_day(block.get("timeOfDay"), f"{path}.timeOfDay")
+    if pattern == "weekly":
+        days = block.get("daysOfWeek")
+        if isinstance(days, list) and 7 in days:
+            raise _fail(
+                "INVALID_SCHEDULE", f"{path}.daysOfWeek",
+                "daysOfWeek uses 0–6 with 0 = Sunday (cron convention); use 0, not 7, for Sunday",
+            )  # fmt: skip
+        rule_args["days_of_week"] = _int_set(days, f"{path}.daysOfWeek", 0, 6, "0 = Sunday … 6")
+    if pattern == "monthly":
+        rule_args["days_of_month"] = _int_set(
+            block.get("daysOfMonth"), f"{path}.daysOfMonth", 1, 31, "days 1–31"
+        )
+    rule = Rule(**rule_args)
+    parsed = ParsedSchedule("recurring", rule=rule, start=start, max_occurrences=max_runs)
+    if check_past and parsed.first_run(now) is None:
+        raise _fail("INVALID_SCHEDULE", path, "this rule never fires before its endDate")
+    return parsed
+
+
+def _triggers(block: Any) -> ParsedSchedule:
+    path = "schedule.triggers"
+    if not isinstance(block, list) or not block:
+        raise _fail("INVALID_SCHEDULE", path, "trigger-based schedules need a list of triggers")
+    triggers = []
+    for index, raw in enumerate(block):
+        try:
+            trigger = Trigger.model_validate(raw)
+        except ValidationError as exc:
+            message = exc.errors(include_url=False)[0]["msg"]
+            raise _fail("INVALID_SCHEDULE", f"{path}[{index}]", message) from None
+        if not isinstance(trigger.conditions.get("event"), str):
+            raise _fail("INVALID_SCHEDULE", f"{path}[{index}].conditions.event", "name the event")
+        triggers.append(trigger)
+    return ParsedSchedule("trigger-based", triggers=triggers)
+
+
+def parse_schedule(
+    kind: str, block: dict[str, Any], now: datetime, *, check_past: bool = True
+) -> ParsedSchedule:
+    """Validate a `schedule` block of the given type (stored blocks: `check_past=False`)."""
+    if kind == "one-time":
+        if "startDateTime" not in block:
+            raise _fail(
+                "INVALID_SCHEDULE", "schedule.startDateTime", "one-time needs startDateTime"
+            )
+        start = _instant(block["startDateTime"], "schedule.startDateTime")
+        if check_past and start <= now:
+            raise _fail("PAST_DATE", "schedule.startDateTime", "startDateTime lies in the past")
+        return ParsedSchedule("one-time", start=start)
+    if kind == "recurring":
+        return _recurring(block.get("recurring"), now, check_past)
+    return _triggers(block.get("triggers"))

@@ -1,0 +1,178 @@
+"""Events from integrations and the bot start trigger-based schedules, once per event."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from core.context import Actor
+from core.errors import DomainError
+from core.executions import RunPlan, launch
+from core.ids import format_id, try_parse_id
+from core.models import CamelModel
+from core.scheduling.audience import schedule_spec
+from core.scheduling.inputs import Trigger
+from core.scheduling.runs import run_messages, run_settings
+from core.scheduling.service import target_of
+from core.uow import UnitOfWork
+from storage.audience import AudienceSpec
+from storage.models import Campaign
+from storage.models_scheduling import Schedule, TriggerEvent, TriggerJob
+from storage.repositories.schedules import ScheduleRepository
+from storage.repositories.subscribers import SubscriberRepository
+from storage.repositories.triggers import TriggerRepository
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+class EventIn(CamelModel):
+    """One event: who (telegramId or subscriberId), what, when, with which properties."""
+
+    event: str = Field(min_length=1, max_length=128)
+    event_id: str | None = Field(default=None, min_length=1, max_length=128)
+    telegram_id: int | None = None
+    subscriber_id: str | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _who(self) -> EventIn:
+        if (self.telegram_id is None) == (self.subscriber_id is None):
+            raise ValueError("give exactly one of telegramId or subscriberId")
+        return self
+
+
+class EventBatch(CamelModel):
+    """Several events in one call."""
+
+    events: list[EventIn] = Field(min_length=1, max_length=1000)
+
+
+def matches(trigger: Trigger, name: str, properties: dict[str, Any]) -> bool:
+    """Event name equal, and every other condition equal to (or, for a list, among) the property."""
+    for key, wanted in trigger.conditions.items():
+        if key == "event":
+            if wanted != name:
+                return False
+            continue
+        value = properties.get(key)
+        if isinstance(wanted, list) and value not in wanted:
+            return False
+        if not isinstance(wanted, list) and value != wanted:
+            return False
+    return True
+
+
+def delay_of(trigger: Trigger) -> timedelta:
+    """How long after the event the send is due."""
+    if trigger.delay is None:
+        return timedelta(0)
+    return timedelta(seconds=trigger.delay.value * UNIT_SECONDS[trigger.delay.unit])
+
+
+async def _subscriber_id(uow: UnitOfWork, tenant_id: int, item: EventIn) -> int | None:
+    repo = SubscriberRepository(uow.session)
+    if item.subscriber_id is not None:
+        sub_id = try_parse_id("subscriber", item.subscriber_id)
+        found = await repo.existing_ids(tenant_id, [sub_id]) if sub_id else set()
+        return sub_id if sub_id in found else None
+    row = await repo.get_by_telegram_id(tenant_id, item.telegram_id or 0)
+    return row.id if row else None
+
+
+async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[dict[str, Any]]:
+    """Store each event once and plan the sends it triggers; one result per event."""
+    repo = TriggerRepository(uow.session)
+    schedules = await ScheduleRepository(uow.session).trigger_schedules(actor.tenant_id)
+    now = uow.clock()
+    results = []
+    for item in items:
+        subscriber_id = await _subscriber_id(uow, actor.tenant_id, item)
+        if subscriber_id is None:
+            results.append(
+                {"eventId": item.event_id, "status": "unknown_subscriber", "triggered": 0}
+            )
+            continue
+        event = TriggerEvent(
+            tenant_id=actor.tenant_id,
+            event_key=item.event_id or f"auto:{secrets.token_hex(12)}",
+            name=item.event,
+            subscriber_id=subscriber_id,
+            properties=item.properties,
+            occurred_at=item.occurred_at or now,
+            received_at=now,
+        )
+        if not await repo.add_event(event):
+            results.append({"eventId": item.event_id, "status": "duplicate", "triggered": 0})
+            continue
+        triggered = 0
+        for schedule in schedules:
+            for raw in schedule.schedule.get("triggers", []):
+                trigger = Trigger.model_validate(raw)
+                if matches(trigger, item.event, item.properties):
+                    due = event.occurred_at + delay_of(trigger)
+                    triggered += await repo.add_job(
+                        TriggerJob(schedule_id=schedule.id, event_id=event.id,
+                                   subscriber_id=subscriber_id, due_at=due, status="pending")
+                    )  # fmt: skip
+                    break
+        results.append(
+            {"eventId": item.event_id, "id": format_id("event", event.id), "status": "accepted",
+             "triggered": triggered}
+        )  # fmt: skip
+    return results
+
+
+async def run_due_jobs(uow: UnitOfWork, limit: int = 200) -> int:
+    """Start the sends whose delay has passed; returns how many executions were started."""
+    repo = TriggerRepository(uow.session)
+    started = 0
+    for job in await repo.due_jobs(uow.clock(), limit):
+        schedule = await uow.session.get(Schedule, job.schedule_id)
+        campaign = await uow.session.get(Campaign, schedule.campaign_id) if schedule else None
+        if schedule is None or campaign is None or schedule.status != "active":
+            job.status, job.detail = "skipped", "the schedule is no longer active"
+            continue
+        try:
+            execution_id = await _launch_one(uow, schedule, campaign, job.subscriber_id)
+        except DomainError as exc:
+            job.status, job.detail = "failed", exc.message
+            continue
+        job.status, job.execution_id = "done", execution_id
+        started += 1
+    return started
+
+
+async def _launch_one(
+    uow: UnitOfWork, schedule: Schedule, campaign: Campaign, subscriber_id: int
+) -> int:
+    audience = await schedule_spec(
+        uow, schedule.tenant_id, target_of(schedule), campaign.target_audience
+    )
+    # The event's subscriber, provided they are (still) in the schedule's audience.
+    spec = AudienceSpec(
+        tenant_id=audience.tenant_id,
+        segments=audience.segments,
+        filters=audience.filters,
+        subscriber_ids=(subscriber_id,)
+        if audience.subscriber_ids is None or subscriber_id in audience.subscriber_ids
+        else (),
+    )
+    plan = RunPlan(
+        spec=spec,
+        trigger="trigger",
+        messages=await run_messages(uow, schedule),
+        priority=(schedule.delivery_settings or {}).get("priority", "normal"),
+        settings=run_settings(schedule),
+        schedule_id=schedule.id,
+    )
+    execution = await launch(uow, Actor(schedule.tenant_id, "system:trigger"), campaign, plan)
+    return execution.id
+
+
+async def next_due(uow: UnitOfWork) -> datetime | None:
+    """When the earliest pending trigger job is due."""
+    return await TriggerRepository(uow.session).earliest_due()

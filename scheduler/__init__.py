@@ -1,0 +1,1 @@
+"""The timer: APScheduler fires what the database says is due."""

@@ -1,0 +1,70 @@
+"""Exactly one process schedules: a PostgreSQL session advisory lock, or SQLite's one process."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
+# The key names "the scheduler of this database schema", so deployments (or test runs)
+# sharing one PostgreSQL server in different schemas do not block each other.
+LOCK_KEY_SQL = (
+    "hashtext(current_database() || '.' || current_schema() || '.tg-campaigns-scheduler')"
+)
+
+
+class LeaderLock:
+    """Held for as long as this process is the scheduler; released when it stops or dies."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this process leads."""
+        return self._connection is not None or self.engine.dialect.name == "sqlite"
+
+    async def try_acquire(self) -> bool:
+        """Take the lock if free (PostgreSQL); on SQLite the single process always leads."""
+        if self.engine.dialect.name == "sqlite":
+            return True
+        if self._connection is not None:
+            if await self._alive():
+                return True
+            self._connection = None
+        connection = await self.engine.connect()
+        try:
+            got = await connection.scalar(text(f"SELECT pg_try_advisory_lock({LOCK_KEY_SQL})"))
+            await connection.commit()
+        except Exception:
+            await connection.close()
+            raise
+        if not got:
+            await connection.close()
+            return False
+        self._connection = connection
+        log.info("this process is now the scheduler (PostgreSQL advisory lock)")
+        return True
+
+    async def _alive(self) -> bool:
+        assert self._connection is not None
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:
+            log.warning("lost the scheduler lock connection")
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Give the lock back (clean shutdown)."""
+        if self._connection is not None:
+            try:
+                await self._connection.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY_SQL})"))
+                await self._connection.commit()
+            finally:
+                await self._connection.close()
+                self._connection = None

@@ -1,0 +1,175 @@
+"""APScheduler (in-memory jobs) as the timer; the database is the truth, rebuilt at start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from core.context import CoreContext
+from core.events import DomainEvent
+from core.scheduling import runs, triggers
+from core.scheduling.service import CHANGED
+from scheduler.leader import LeaderLock
+from storage.repositories.schedule_timers import TimerRepository
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerService:
+    """Sets one timer per due schedule or scheduled campaign and fires them in batches."""
+
+    def __init__(
+        self,
+        core: CoreContext,
+        leader: LeaderLock,
+        *,
+        grace: timedelta = timedelta(hours=1),
+        resync_seconds: float = 30.0,
+        trigger_poll_seconds: float = 1.0,
+        standby_poll_seconds: float = 5.0,
+    ) -> None:
+        self.core = core
+        self.leader = leader
+        self.grace = grace
+        self.resync_seconds = resync_seconds
+        self.trigger_poll_seconds = trigger_poll_seconds
+        self.standby_poll_seconds = standby_poll_seconds
+        self.timer = AsyncIOScheduler(timezone=UTC)
+        self.fired: list[tuple[str, datetime, datetime]] = []  # (key, due, fired at): lateness
+        self._due: dict[str, datetime] = {}
+        self._drain = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_sync = datetime.min.replace(tzinfo=UTC)
+        core.bus.subscribe(CHANGED, self._on_changed)
+        core.bus.subscribe("campaign.scheduled", self._on_campaign)
+        core.bus.subscribe("campaign.unscheduled", self._on_campaign)
+        core.bus.subscribe("campaign.cancelled", self._on_campaign)
+
+    async def start(self) -> None:
+        """Lead if possible (else wait as standby), then rebuild every timer from the database."""
+        self.timer.start()
+        self._tasks.append(asyncio.create_task(self._drainer()))
+        if await self.leader.try_acquire():
+            await self.rebuild()
+        else:
+            log.info("another process schedules; standing by")
+            self._tasks.append(asyncio.create_task(self._standby()))
+
+    async def stop(self) -> None:
+        """Stop timers and give up leadership."""
+        self.timer.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.leader.release()
+
+    async def _standby(self) -> None:
+        # Polling is the point: the lock frees when the leader's connection dies.
+        while not await self.leader.try_acquire():  # noqa: ASYNC110
+            await asyncio.sleep(self.standby_poll_seconds)
+        log.info("took over scheduling")
+        await self.rebuild()
+
+    async def rebuild(self) -> None:
+        """Catch up on missed runs, then set a timer for everything waiting."""
+        async with self.core.uow() as uow:
+            waiting = await TimerRepository(uow.session).waiting_schedules()
+            campaigns = await TimerRepository(uow.session).scheduled_campaigns()
+        now = self.core.clock()
+        for schedule_id, next_run in waiting:
+            if next_run <= now:
+                async with self.core.uow() as uow:
+                    next_run = await runs.catch_up(uow, schedule_id, self.grace)
+            self._set(f"schedule:{schedule_id}", next_run)
+        for campaign_id, at in campaigns:
+            if at <= now and now - at > self.grace:
+                async with self.core.uow() as uow:
+                    await runs.miss_campaign(uow, campaign_id)
+            else:
+                self._set(f"campaign:{campaign_id}", at)
+        self._last_sync = now
+        self.timer.add_job(self._resync, IntervalTrigger(seconds=self.resync_seconds),
+                           id="resync", replace_existing=True)  # fmt: skip
+        self.timer.add_job(self.run_triggers, IntervalTrigger(seconds=self.trigger_poll_seconds),
+                           id="triggers", replace_existing=True, max_instances=1)  # fmt: skip
+        log.info("scheduler armed: %d schedules, %d campaigns", len(waiting), len(campaigns))
+
+    def _set(self, key: str, when: datetime | None) -> None:
+        if when is None:
+            with contextlib.suppress(JobLookupError):
+                self.timer.remove_job(key)
+            return
+        self.timer.add_job(
+            self._due_now, DateTrigger(run_date=max(when, datetime.now(UTC))), args=[key, when],
+            id=key, replace_existing=True, misfire_grace_time=None,
+        )  # fmt: skip
+
+    async def _due_now(self, key: str, when: datetime) -> None:
+        # Many timers may ring in the same second: queue them and fire in one drain pass.
+        self._due[key] = when
+        self._drain.set()
+
+    async def _drainer(self) -> None:
+        while True:
+            await self._drain.wait()
+            self._drain.clear()
+            due, self._due = self._due, {}
+            for key, when in sorted(due.items(), key=lambda item: item[1]):
+                try:
+                    await self.fire(key, when)
+                except Exception:
+                    log.exception("firing %s failed", key)
+
+    async def fire(self, key: str, when: datetime) -> None:
+        """Fire one timer and set the next one."""
+        kind, raw_id = key.split(":")
+        async with self.core.uow() as uow:
+            if kind == "schedule":
+                await runs.fire(uow, int(raw_id), when)
+                next_run = await TimerRepository(uow.session).next_run(int(raw_id))
+            else:
+                await runs.fire_campaign(uow, int(raw_id), when)
+                next_run = None
+        self.fired.append((key, when, datetime.now(UTC)))
+        self._set(key, next_run)
+
+    async def run_triggers(self) -> int:
+        """Start trigger-based sends whose delay has passed."""
+        if not self.leader.held:
+            return 0
+        async with self.core.uow() as uow:
+            return await triggers.run_due_jobs(uow)
+
+    async def _resync(self) -> None:
+        # Schedules changed by other processes (REST behind a load balancer) reach us here.
+        since, self._last_sync = self._last_sync, self.core.clock()
+        async with self.core.uow() as uow:
+            changed = await TimerRepository(uow.session).changed_since(since - timedelta(seconds=1))
+        for schedule_id, status, next_run in changed:
+            waiting = status in ("scheduled", "active")
+            self._set(f"schedule:{schedule_id}", next_run if waiting else None)
+
+    async def reload(self, schedule_id: int) -> None:
+        """Re-read one schedule's next run and reset its timer."""
+        async with self.core.uow() as uow:
+            next_run = await TimerRepository(uow.session).next_run(schedule_id)
+        self._set(f"schedule:{schedule_id}", next_run)
+
+    async def _on_changed(self, event: DomainEvent) -> None:
+        if self.leader.held:
+            await self.reload(int(event.data["scheduleId"]))
+
+    async def _on_campaign(self, event: DomainEvent) -> None:
+        if not self.leader.held or event.campaign_id is None:
+            return
+        async with self.core.uow() as uow:
+            at = await TimerRepository(uow.session).campaign_time(event.campaign_id)
+        self._set(f"campaign:{event.campaign_id}", at)

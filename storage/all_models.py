@@ -1,0 +1,6 @@
+"""Import every model module so `Base.metadata` knows every table (migrations, tests)."""
+
+from storage import models, models_scheduling
+from storage.models import Base
+
+__all__ = ["Base", "models", "models_scheduling"]
