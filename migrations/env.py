@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.db import create_engine
 from storage.all_models import Base
+from storage.db import create_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -194,6 +194,10 @@ class Execution(Base):
     unknown_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Content snapshot of this run (templates of a schedule); None means the campaign's messages.
+    messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    schedule_id: Mapped[int | None] = mapped_column(BigInteger)
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class Delivery(Base):

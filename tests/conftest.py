@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from api.app import create_api_app
 from core.auth import default_tenant, mint_key
 from core.context import CoreContext
+from storage.all_models import Base
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
-from storage.all_models import Base
 from storage.models import Tenant
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
