@@ -16,7 +16,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_api_app
-from bot.dispatcher import build_dispatcher
+from bot.dispatcher import build_dispatcher, register_commands
+from bot.progress import ProgressReporter
 from bot.requests import PacedReplies
 from core.auth import default_tenant, register_configured_key, rotate_startup_key
 from core.config import Settings
@@ -96,7 +97,10 @@ class Service:
         )
         await self.scheduler.start()
         self._stack.push_async_callback(self.scheduler.stop)
-        self.dispatcher = build_dispatcher(self.core, tenant_id)
+        self.progress = ProgressReporter(self.core, reply_bot)
+        self._stack.push_async_callback(self.progress.stop)
+        self.dispatcher = build_dispatcher(self.core, tenant_id, progress=self.progress)
+        await register_commands(reply_bot, tuple(settings.admin_ids))
         await self._start_polling(self.dispatcher, reply_bot)
         await self._start_http()
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiogram import Bot
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -19,6 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from api.app import create_api_app
 from core.auth import default_tenant, mint_key
 from core.context import CoreContext
+from core.delivery.engine import DeliveryEngine, EngineSettings
+from core.delivery.pacing import TokenLimiter
+from emulator.config import EmulatorConfig
+from emulator.testing import EmulatorServer
 from storage.all_models import Base
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
@@ -181,3 +186,53 @@ async def auth(core: CoreContext, tenant: Tenant) -> dict[str, str]:
 async def other_auth(core: CoreContext, tenant: Tenant) -> dict[str, str]:
     """Headers carrying a key of a second tenant."""
     return {"X-API-Key": await make_key(core, "other")}
+
+
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    """An empty emulated world with Telegram's default limits (tests add users)."""
+    return EmulatorConfig(users=0, groups=0, supergroups=0, migrated_groups=0)
+
+
+@pytest.fixture
+async def emu(emulator_config: EmulatorConfig) -> AsyncIterator[EmulatorServer]:
+    """An emulator on a free port."""
+    async with EmulatorServer(emulator_config) as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(emu: EmulatorServer) -> AsyncIterator[Bot]:
+    """A real aiogram Bot talking HTTP to the emulator."""
+    instance = emu.make_bot(timeout=5)
+    yield instance
+    await instance.session.close()
+
+
+EngineFactory = Callable[..., DeliveryEngine]
+
+
+@pytest.fixture
+async def make_engine(core: CoreContext, bot: Bot) -> AsyncIterator[EngineFactory]:
+    """Build engines with fast test timings; every engine built is stopped afterwards."""
+    engines: list[DeliveryEngine] = []
+
+    def factory(rate: float = 200.0, **settings: Any) -> DeliveryEngine:
+        defaults: dict[str, Any] = {
+            "flush_interval": 0.05,
+            "poll_interval": 0.05,
+            "heartbeat_interval": 0.5,
+        }
+        engine = DeliveryEngine(
+            core,
+            settings.pop("bot", bot),
+            TokenLimiter(rate),
+            EngineSettings(**{**defaults, **settings}),
+        )
+        engines.append(engine)
+        return engine
+
+    yield factory
+    for engine in engines:
+        if not engine._stopping:
+            await engine.stop()

@@ -15,6 +15,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.views import menu
 from core.subscribers import (
     SubscriberStatus,
     TelegramProfile,
@@ -47,7 +48,13 @@ def profile_of(user: User, chat_id: int) -> TelegramProfile:
     )
 
 
-async def start(message: Message, command: CommandObject, uow: UnitOfWork, tenant_id: int) -> None:
+async def start(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    tenant_id: int,
+    admin_ids: frozenset[int] = frozenset(),
+) -> None:
     """Subscribe (or re-subscribe); a deep-link payload is kept as the source."""
     if message.from_user is None:
         return
@@ -59,6 +66,8 @@ async def start(message: Message, command: CommandObject, uow: UnitOfWork, tenan
         f"{greeting}, {message.from_user.first_name}! You are subscribed.\n"
         "Send /stop any time to unsubscribe, /help for help."
     )
+    if message.from_user.id in admin_ids:
+        await message.answer("You are an admin.", reply_markup=menu())
 
 
 async def stop(message: Message, uow: UnitOfWork, tenant_id: int) -> None:

@@ -11,12 +11,13 @@ import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import build_dispatcher
+from bot.progress import ProgressReporter
 from bot.requests import PacedReplies
 from core.context import CoreContext
 from core.delivery.pacing import TokenLimiter
+from emulator.config import EmulatorConfig
 from emulator.testing import EmulatorServer
 from storage.models import Tenant
-from tests.delivery.conftest import emu  # noqa: F401  (fixture re-export)
 
 
 @dataclass
@@ -30,16 +31,24 @@ class RunningBot:
 
 
 @pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    """People type faster in tests than in life: allow quick replies in one chat."""
+    return EmulatorConfig(users=0, groups=0, supergroups=0, migrated_groups=0, private_chat_rate=50)
+
+
+@pytest.fixture
 async def running_bot(
     core: CoreContext,
     tenant: Tenant,
-    emu: EmulatorServer,  # noqa: F811
+    emu: EmulatorServer,
 ) -> AsyncIterator[RunningBot]:
     """Start polling; stop and close everything afterwards."""
     limiter = TokenLimiter(30)
+    limiter.chats.private_interval = 0.02
     bot = emu.make_bot(timeout=5)
     bot.session.middleware(PacedReplies(limiter))
-    dispatcher = build_dispatcher(core, tenant.id)
+    progress = ProgressReporter(core, bot, interval=0.3)
+    dispatcher = build_dispatcher(core, tenant.id, progress=progress)
     task = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
     )
@@ -48,4 +57,5 @@ async def running_bot(
     with contextlib.suppress(RuntimeError):
         await dispatcher.stop_polling()
     await task
+    await progress.stop()
     await bot.session.close()

@@ -3,73 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from aiogram import Bot
 
 from core.campaign_actions import start_execution
 from core.campaigns import create_campaign
 from core.context import Actor, CoreContext
-from core.delivery.engine import DeliveryEngine, EngineSettings
-from core.delivery.pacing import TokenLimiter
 from core.models import CampaignCreate, ExecuteOptions
 from core.subscribers import SubscriberInput, upsert_subscribers
-from emulator.config import EmulatorConfig
-from emulator.testing import EmulatorServer
 from storage.models import Campaign, Execution, Tenant
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[EmulatorServer]:
-    """An emulator with an empty world (tests create the users they need)."""
-    config = EmulatorConfig(users=0, groups=0, supergroups=0, migrated_groups=0)
-    async with EmulatorServer(config) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(emu: EmulatorServer) -> AsyncIterator[Bot]:
-    """A real aiogram Bot talking HTTP to the emulator."""
-    instance = emu.make_bot(timeout=5)
-    yield instance
-    await instance.session.close()
 
 
 @pytest.fixture
 def actor(tenant: Tenant) -> Actor:
     """The default tenant acting through the API."""
     return Actor(tenant.id, "api:test")
-
-
-EngineFactory = Callable[..., DeliveryEngine]
-
-
-@pytest.fixture
-async def make_engine(core: CoreContext, bot: Bot) -> AsyncIterator[EngineFactory]:
-    """Build engines with fast test timings; every engine built is stopped afterwards."""
-    engines: list[DeliveryEngine] = []
-
-    def factory(rate: float = 200.0, **settings: Any) -> DeliveryEngine:
-        defaults: dict[str, Any] = {
-            "flush_interval": 0.05,
-            "poll_interval": 0.05,
-            "heartbeat_interval": 0.5,
-        }
-        engine = DeliveryEngine(
-            core,
-            settings.pop("bot", bot),
-            TokenLimiter(rate),
-            EngineSettings(**{**defaults, **settings}),
-        )
-        engines.append(engine)
-        return engine
-
-    yield factory
-    for engine in engines:
-        if not engine._stopping:
-            await engine.stop()
 
 
 async def add_subscribers(core: CoreContext, actor: Actor, telegram_ids: list[int]) -> None:

@@ -1,0 +1,112 @@
+"""Admin menu, help, audience overview and schedules (admins only)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import Menu, ScheduleAct
+from bot.filters import IsAdmin
+from bot.views import menu, schedule_list
+from core.admins import admin_actor
+from core.errors import DomainError
+from core.ids import format_id
+from core.scheduling import service as schedules
+from core.segments import list_segments, segment_size
+from core.subscribers import counts_by_status
+from core.uow import UnitOfWork
+
+HELP = (
+    "<b>Admin help</b>\n"
+    "/new — create a campaign step by step (/cancel stops at any step)\n"
+    "/campaigns — list, open a card, execute, pause, resume, cancel, clone, statistics\n"
+    "/schedules — recurring and scheduled sends\n"
+    "/audience — subscribers by status and segment sizes\n"
+    "/menu — this menu"
+)
+
+
+async def show_menu(message: Message) -> None:
+    """/menu."""
+    await message.answer("What would you like to do?", reply_markup=menu())
+
+
+async def show_help(event: Message | CallbackQuery) -> None:
+    """/help for admins."""
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    await target.answer(HELP)  # type: ignore[union-attr]
+
+
+async def show_audience(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
+    """Counts by status and segment sizes."""
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    actor = admin_actor(tenant_id, 0)
+    counts = await counts_by_status(uow, actor)
+    lines = ["<b>Audience</b>", *(f"{status}: {count}" for status, count in counts.items())]
+    page = await list_segments(uow, actor, page=1, limit=20)
+    if page.items:
+        lines.append("\n<b>Segments</b>")
+        for segment in page.items:
+            size = await segment_size(uow, segment)
+            lines.append(f"{segment.name} ({format_id('segment', segment.id)}): {size}")
+    await target.answer("\n".join(lines))  # type: ignore[union-attr]
+
+
+async def show_schedules(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
+    """Waiting, paused and finished schedules with their next run."""
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    rows, total = await schedules.list_schedules(
+        uow, admin_actor(tenant_id, 0), status=None, type_=None, skip=0, limit=20
+    )
+    if not rows:
+        await target.answer("No schedules yet. /new → “Every day” or “Every week” creates one.")  # type: ignore[union-attr]
+        return
+    lines = [f"<b>Schedules</b> ({total})"]
+    for row in rows:
+        nxt = f"{row.next_run_at:%Y-%m-%d %H:%M} UTC" if row.next_run_at else "—"
+        lines.append(f"{row.name} · {row.type} · {row.status} · next {nxt} · runs {row.run_count}")
+    await target.answer("\n".join(lines), reply_markup=schedule_list(rows))  # type: ignore[union-attr]
+
+
+async def schedule_action(
+    query: CallbackQuery, callback_data: ScheduleAct, uow: UnitOfWork, tenant_id: int
+) -> None:
+    """Pause, resume or delete a schedule (through the schedule lifecycle)."""
+    actor = admin_actor(tenant_id, query.from_user.id)
+    try:
+        row = await schedules.get_schedule(
+            uow, actor, format_id("schedule", callback_data.schedule_id), lock=True
+        )
+        if callback_data.action == "pause":
+            await schedules.pause_schedule(uow, actor, row)
+        elif callback_data.action == "resume":
+            await schedules.resume_schedule(uow, actor, row)
+        else:
+            await schedules.delete_schedule(uow, actor, row)
+    except DomainError as exc:
+        await query.answer(exc.message, show_alert=True)
+        return
+    await query.answer(f"Done: {callback_data.action}")
+
+
+def build_router() -> Router:
+    """Admin-only screens."""
+    router = Router(name="admin")
+    router.message.filter(IsAdmin())
+    router.callback_query.filter(IsAdmin())
+    router.message.register(show_menu, Command("menu"))
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_audience, Command("audience"))
+    router.message.register(show_schedules, Command("schedules"))
+    router.callback_query.register(show_help, Menu.filter(F.section == "help"))
+    router.callback_query.register(show_audience, Menu.filter(F.section == "audience"))
+    router.callback_query.register(show_schedules, Menu.filter(F.section == "schedules"))
+    router.callback_query.register(schedule_action, ScheduleAct.filter())
+    return router

@@ -1,0 +1,175 @@
+"""Campaign list, card and actions: only what the lifecycle allows, destructive ones confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, Menu
+from bot.filters import IsAdmin
+from bot.states import ScheduleCampaign
+from bot.views import (
+    DESTRUCTIVE,
+    PAGE_SIZE,
+    campaign_list,
+    card_keyboard,
+    card_text,
+    confirm_keyboard,
+)
+from core import campaign_actions, campaigns, drafts, statistics
+from core.admins import admin_actor, admin_timezone
+from core.charts import campaign_chart
+from core.errors import DomainError
+from core.ids import format_id
+from core.lifecycle import allowed_actions
+from core.models import CloneOptions, ExecuteOptions
+from core.uow import UnitOfWork
+
+HANDLERS = {
+    "pause": campaign_actions.pause_campaign,
+    "resume": campaign_actions.resume_campaign,
+    "cancel": campaign_actions.cancel_campaign,
+}
+
+
+async def show_list(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int,
+                    callback_data: CampaignPage | None = None) -> None:  # fmt: skip
+    """A page of campaigns with status filters."""
+    page = callback_data.page if isinstance(callback_data, CampaignPage) else 1
+    status = callback_data.status if isinstance(callback_data, CampaignPage) else "all"
+    found = await campaigns.list_campaigns(
+        uow, admin_actor(tenant_id, 0), status=None if status == "all" else status, type_=None,
+        search=None, sort="-createdAt", page=page, limit=PAGE_SIZE,
+    )  # fmt: skip
+    pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
+    text = f"<b>Campaigns</b> ({status}): {found.total} · page {page}/{pages}"
+    markup = campaign_list(found.items, page, pages, status)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        await event.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+    else:
+        await event.answer(text, reply_markup=markup)
+
+
+async def _card(target: Message, uow: UnitOfWork, tenant_id: int, campaign_id: int) -> None:
+    campaign = await campaigns.get_campaign(
+        uow, admin_actor(tenant_id, 0), format_id("campaign", campaign_id)
+    )
+    audience = await campaigns.audience_size(uow, campaign)
+    await target.answer(
+        card_text(campaign, audience),
+        reply_markup=card_keyboard(campaign, allowed_actions(campaign.status)),
+    )
+
+
+async def show_card(
+    query: CallbackQuery, callback_data: CampaignCard, uow: UnitOfWork, tenant_id: int
+) -> None:
+    """A campaign's card."""
+    await query.answer()
+    await _card(query.message, uow, tenant_id, callback_data.campaign_id)  # type: ignore[arg-type]
+
+
+async def act(query: CallbackQuery, callback_data: CampaignAct, state: FSMContext, uow: UnitOfWork,
+              tenant_id: int, admin_ids: frozenset[int]) -> None:  # fmt: skip
+    """Run a card action through core; ask first when it cannot be undone."""
+    message: Message = query.message  # type: ignore[assignment]
+    action, campaign_id = callback_data.action, callback_data.campaign_id
+    actor = admin_actor(tenant_id, query.from_user.id)
+    if action in DESTRUCTIVE and not callback_data.confirmed:
+        await query.answer()
+        await message.answer(f"Really {action} camp_{campaign_id}? This cannot be undone.",
+                             reply_markup=confirm_keyboard(campaign_id, action))  # fmt: skip
+        return
+    try:
+        campaign = await campaigns.get_campaign(
+            uow, actor, format_id("campaign", campaign_id), lock=True
+        )
+        if action == "stats":
+            await query.answer("Drawing the chart…")
+            await _send_stats(message, uow, campaign)
+            return
+        if action == "schedule":
+            await query.answer()
+            zone = await admin_timezone(uow, tenant_id, query.from_user.id) or "UTC"
+            await state.set_state(ScheduleCampaign.date)
+            await state.update_data(campaign_id=campaign_id, zone=zone)
+            await message.answer(f"Send the date and time as YYYY-MM-DD HH:MM (zone {zone}).")
+            return
+        if action == "execute":
+            # The progress message follows from the campaign.started event, after commit.
+            await campaign_actions.execute_campaign(
+                uow, actor, campaign, ExecuteOptions(), admin_ids=tuple(admin_ids)
+            )
+        elif action == "test_send":
+            options = ExecuteOptions(test_mode=True, test_recipients=[str(query.from_user.id)])
+            await campaign_actions.execute_campaign(uow, actor, campaign, options)
+        elif action == "clone":
+            copy = await campaigns.clone_campaign(uow, actor, campaign, CloneOptions())
+            await query.answer(f"Cloned as camp_{copy.id}")
+            return
+        elif action == "delete":
+            await campaigns.delete_campaign(uow, actor, campaign)
+            await query.answer("Deleted")
+            await message.answer(f"camp_{campaign_id} deleted.")
+            return
+        else:
+            await HANDLERS[action](uow, actor, campaign)
+    except DomainError as exc:
+        await query.answer(exc.message[:190], show_alert=True)
+        return
+    await query.answer(f"{action}: done")
+    await _card(message, uow, tenant_id, campaign_id)
+
+
+async def _send_stats(message: Message, uow: UnitOfWork, campaign: object) -> None:
+    figures = await statistics.campaign_statistics(uow, campaign, "all", statistics.METRICS)  # type: ignore[arg-type]
+    overview = figures["overview"]
+    caption = (
+        f"<b>{campaign.name}</b>\n"  # type: ignore[attr-defined]
+        f"Sent {overview['messagesSent']} · Failed {overview['failed']} · "
+        f"Clicked {overview['clicked']}\nRead: not available (bots get no read receipts)"
+    )
+    png = await asyncio.to_thread(campaign_chart, campaign.name, figures)  # type: ignore[attr-defined]
+    await message.answer_photo(BufferedInputFile(png, "statistics.png"), caption=caption)
+
+
+async def on_schedule_date(
+    message: Message, state: FSMContext, uow: UnitOfWork, tenant_id: int
+) -> None:
+    """The date for a card's Schedule action."""
+    data = await state.get_data()
+    actor = admin_actor(tenant_id, message.chat.id)
+    try:
+        at = drafts.parse_local(message.text or "", data["zone"], uow.clock())
+        campaign = await campaigns.get_campaign(
+            uow, actor, format_id("campaign", data["campaign_id"]), lock=True
+        )
+        await campaign_actions.schedule_campaign(uow, actor, campaign, at, data["zone"])
+    except ValueError as exc:
+        await message.answer(f"{exc} Or /cancel.")
+        return
+    except DomainError as exc:
+        await state.clear()
+        await message.answer(f"Could not schedule: {exc.message}")
+        return
+    await state.clear()
+    await message.answer(f"Scheduled for {at:%Y-%m-%d %H:%M} ({data['zone']}).")
+
+
+def build_router() -> Router:
+    """Campaign screens, for admins only."""
+    router = Router(name="campaigns")
+    router.message.filter(IsAdmin())
+    router.callback_query.filter(IsAdmin())
+    router.message.register(show_list, Command("campaigns"))
+    router.callback_query.register(show_list, Menu.filter(F.section == "campaigns"))
+    router.callback_query.register(show_list, CampaignPage.filter())
+    router.callback_query.register(show_card, CampaignCard.filter())
+    router.callback_query.register(act, CampaignAct.filter())
+    router.message.register(on_schedule_date, StateFilter(ScheduleCampaign.date), F.text)
+    return router

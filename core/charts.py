@@ -1,0 +1,61 @@
+"""Statistics charts as PNG (matplotlib, Agg backend): call from a worker thread, not the loop."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot is imported: no display here
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+SERIES = (
+    ("sent", "#2b7bb9"),
+    ("delivered", "#3aa655"),
+    ("failed", "#d9534f"),
+    ("clicked", "#f0ad4e"),
+)
+
+
+def campaign_chart(title: str, statistics: dict[str, Any]) -> bytes:
+    """Sent, delivered, failed and clicked over time; per-variation bars when there are variants."""
+    timeline = statistics.get("timeline") or []
+    variations = statistics.get("variations") or []
+    with_variants = len(variations) > 1
+    figure: Figure = plt.figure(figsize=(9, 6 if with_variants else 4), dpi=100)
+    try:
+        axes = figure.add_subplot(2 if with_variants else 1, 1, 1)
+        labels = [row.get("hour") or row.get("date") for row in timeline]
+        for key, colour in SERIES:
+            axes.plot(
+                labels, [row.get(key, 0) for row in timeline], marker="o", label=key, color=colour
+            )
+        axes.set_title(title)
+        axes.set_ylabel("messages")
+        axes.legend(loc="upper left")
+        axes.tick_params(axis="x", labelrotation=30, labelsize=8)
+        if not timeline:
+            axes.text(
+                0.5, 0.5, "nothing sent yet", ha="center", va="center", transform=axes.transAxes
+            )
+        if with_variants:
+            bars = figure.add_subplot(2, 1, 2)
+            names = [str(v["variation"]) for v in variations]
+            width = 0.25
+            for offset, key, colour in ((-width, "sent", "#2b7bb9"), (0, "failed", "#d9534f"),
+                                        (width, "clicked", "#f0ad4e")):  # fmt: skip
+                positions = [i + offset for i in range(len(names))]
+                bars.bar(
+                    positions, [v.get(key, 0) for v in variations], width, label=key, color=colour
+                )
+            bars.set_xticks(range(len(names)), names)
+            bars.set_title("per variation")
+            bars.legend(loc="upper right")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
