@@ -12,6 +12,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,6 +37,7 @@ from storage.migrate import upgrade_to_head
 log = logging.getLogger("tg_campaigns")
 DEMO_TOKEN = "1000000001:DEMO-offline-emulator-token-not-secret"
 REQUEST_TIMEOUT = 30
+WEBHOOK_PATH = "/telegram/webhook"
 
 
 def build_core(settings: Settings) -> tuple[CoreContext, AsyncEngine]:
@@ -99,10 +104,26 @@ class Service:
         self._stack.push_async_callback(self.scheduler.stop)
         self.progress = ProgressReporter(self.core, reply_bot)
         self._stack.push_async_callback(self.progress.stop)
-        self.dispatcher = build_dispatcher(self.core, tenant_id, progress=self.progress)
+        self.dispatcher = build_dispatcher(
+            self.core, tenant_id, storage=await self._fsm_storage(), progress=self.progress
+        )
         await register_commands(reply_bot, tuple(settings.admin_ids))
-        await self._start_polling(self.dispatcher, reply_bot)
-        await self._start_http()
+        app = create_api_app(self.core)
+        if settings.webhook_url:
+            self._mount_webhook(app, self.dispatcher, reply_bot)
+        await self._start_http(app)
+        if settings.webhook_url:
+            await self._set_webhook(reply_bot)
+        else:
+            await self._start_polling(self.dispatcher, reply_bot)
+
+    async def _fsm_storage(self) -> BaseStorage:
+        """Conversation state: in memory, or in Redis (survives restarts, shared by processes)."""
+        if not self.settings.redis_url:
+            return MemoryStorage()
+        storage = RedisStorage.from_url(self.settings.redis_url)
+        self._stack.push_async_callback(storage.close)
+        return storage
 
     async def _bootstrap_tenant(self) -> tuple[int, str | None]:
         async with self.core.uow() as uow:
@@ -126,6 +147,7 @@ class Service:
         await server.start()
         self._stack.push_async_callback(server.stop)
         self.emulated = True
+        self.emulator = server
         return DEMO_TOKEN, server.base_url
 
     async def _start_polling(self, dispatcher: Dispatcher, bot: Bot) -> None:
@@ -141,8 +163,25 @@ class Service:
 
         self._stack.push_async_callback(stop_polling)
 
-    async def _start_http(self) -> None:
-        runner = web.AppRunner(create_api_app(self.core), access_log=None)
+    def _mount_webhook(self, app: web.Application, dispatcher: Dispatcher, bot: Bot) -> None:
+        # SimpleRequestHandler answers 401 to a request without the right secret header.
+        secret = self.settings.webhook_secret
+        SimpleRequestHandler(
+            dispatcher=dispatcher,
+            bot=bot,
+            secret_token=secret.get_secret_value() if secret else None,
+        ).register(app, path=WEBHOOK_PATH)
+
+    async def _set_webhook(self, bot: Bot) -> None:
+        secret = self.settings.webhook_secret
+        await bot.set_webhook(
+            f"{self.settings.webhook_url}{WEBHOOK_PATH}",
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def _start_http(self, app: web.Application) -> None:
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
