@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_api_app
 from bot.dispatcher import build_dispatcher, register_commands
+from bot.notifier import AdminNotifier
 from bot.progress import ProgressReporter
 from bot.requests import PacedReplies
 from core.auth import default_tenant, register_configured_key, rotate_startup_key
@@ -103,6 +104,7 @@ class Service:
         await self.scheduler.start()
         self._stack.push_async_callback(self.scheduler.stop)
         self.progress = ProgressReporter(self.core, reply_bot)
+        AdminNotifier(self.core, reply_bot)
         self._stack.push_async_callback(self.progress.stop)
         self.dispatcher = build_dispatcher(
             self.core, tenant_id, storage=await self._fsm_storage(), progress=self.progress

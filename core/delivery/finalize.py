@@ -4,12 +4,37 @@ from __future__ import annotations
 
 from core.campaign_actions import apply
 from core.context import Actor
+from core.events import DomainEvent
 from core.lifecycle import Action, can
 from core.uow import UnitOfWork
 from storage.models import Campaign, Execution
 from storage.repositories.executions import ExecutionRepository
 
 SYSTEM_LABEL = "system:delivery"
+
+
+def _finished(uow: UnitOfWork, execution: Execution, reason: str | None = None) -> None:
+    """Announce (after commit) that an execution ended: notifications and webhooks listen."""
+    uow.emit(
+        DomainEvent(
+            name="execution.finished",
+            tenant_id=execution.tenant_id,
+            campaign_id=execution.campaign_id,
+            actor=execution.created_by or SYSTEM_LABEL,
+            execution_id=execution.id,
+            data={
+                "status": execution.status,
+                "trigger": execution.trigger,
+                "scheduleId": execution.schedule_id,
+                "testMode": execution.test_mode,
+                "total": execution.total,
+                "sent": execution.sent_count,
+                "failed": execution.failed_count,
+                "unknown": execution.unknown_count,
+                "reason": reason,
+            },
+        )
+    )
 
 
 def settled(execution: Execution) -> int:
@@ -33,6 +58,7 @@ async def finalize_if_done(uow: UnitOfWork, execution_id: int) -> bool:
         return False
     execution.status = "completed"
     execution.finished_at = uow.clock()
+    _finished(uow, execution)
     if execution.test_mode:
         return True
     campaign = await _campaign(uow, execution)
@@ -65,6 +91,7 @@ async def fail_execution(uow: UnitOfWork, execution_id: int, reason: str) -> boo
     execution.status = "failed"
     execution.failure_reason = reason
     execution.finished_at = uow.clock()
+    _finished(uow, execution, reason)
     if execution.test_mode:
         return True
     campaign = await _campaign(uow, execution)

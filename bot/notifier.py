@@ -1,0 +1,59 @@
+"""Admins hear about scheduled runs that finish and about any campaign that fails."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+from core.context import CoreContext
+from core.events import DomainEvent
+from storage.models import Campaign
+from storage.models_scheduling import Schedule
+
+log = logging.getLogger(__name__)
+SCHEDULED_TRIGGERS = ("schedule", "scheduled")
+
+
+class AdminNotifier:
+    """Sends short notices to every admin; a failing chat never stops the others."""
+
+    def __init__(self, core: CoreContext, bot: Bot) -> None:
+        self.core = core
+        self.bot = bot
+        core.bus.subscribe("execution.finished", self.on_finished)
+
+    async def on_finished(self, event: DomainEvent) -> None:
+        """Scheduled runs (unless their schedule turned completion notices off) and failures."""
+        data = event.data
+        failed = data.get("status") == "failed"
+        if data.get("testMode") or event.actor.startswith("bot:"):
+            return  # the admin who started it watches the live progress message
+        if data.get("trigger") not in SCHEDULED_TRIGGERS and not failed:
+            return
+        async with self.core.uow() as uow:
+            campaign = await uow.session.get(Campaign, event.campaign_id)
+            schedule = (
+                await uow.session.get(Schedule, data["scheduleId"])
+                if data.get("scheduleId")
+                else None
+            )
+        if schedule is not None and not failed and not _wants_completion(schedule):
+            return
+        name = campaign.name if campaign else f"camp_{event.campaign_id}"
+        if failed:
+            text = f"⚠️ «{name}» failed: {data.get('reason') or 'see the API for details'}"
+        else:
+            text = (f"✅ Scheduled run of «{name}» completed: sent {data.get('sent', 0)}, "
+                    f"failed {data.get('failed', 0)} of {data.get('total', 0)}.")  # fmt: skip
+        for admin_id in self.core.admin_ids:
+            try:
+                await self.bot.send_message(admin_id, text)
+            except TelegramAPIError as exc:
+                log.warning("could not notify admin %s: %s", admin_id, exc)
+
+
+def _wants_completion(schedule: Schedule) -> bool:
+    on_complete = (schedule.notifications or {}).get("onComplete")
+    return on_complete is None or bool(on_complete.get("enabled", True))
