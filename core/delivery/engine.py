@@ -21,6 +21,7 @@ from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.outcomes import Kind, Outcome, classify
 from core.delivery.pacing import TokenLimiter
 from core.delivery.results import Batch, RetryPolicy, apply_outcome, skip
+from core.delivery.run_rules import RunRules
 from core.events import DomainEvent
 from storage.models import Campaign, Execution
 from storage.repositories.deliveries import ClaimedRow, DeliveryRepository, WorkerRepository
@@ -66,6 +67,7 @@ class Job:
     test_mode: bool
     variants: dict[int, Content] = field(default_factory=dict)
     messages: list[dict[str, object]] = field(default_factory=list)
+    rules: RunRules = field(default_factory=RunRules)
 
     def content(self, variation: int) -> Content:
         """The (cached) content of a variation."""
@@ -190,10 +192,13 @@ class DeliveryEngine:
             priority=execution.priority,
             test_mode=execution.test_mode,
             paid=bool(campaign and campaign.allow_paid_broadcast),
-            messages=list(campaign.messages or []) if campaign else [],
+            messages=list(execution.messages or (campaign.messages if campaign else None) or []),
+            rules=RunRules.from_settings(execution.settings),
         )
 
     def _claim_size(self, job: Job) -> int:
+        if job.rules.hourly is not None:
+            return 1  # a capped run sends one message per free slot of its own limiter
         rate = self.limiter.paid.rate if job.paid else self.limiter.ordinary.rate
         return max(5, min(self.settings.max_claim, int(rate * self.settings.claim_seconds)))
 
@@ -222,12 +227,17 @@ class DeliveryEngine:
                 await asyncio.sleep(self.settings.poll_interval)
 
     async def _run_batch(self, job: Job) -> bool:
+        if not job.rules.ready():
+            return False
         async with self.core.uow() as uow:
             rows = await DeliveryRepository(uow.session).claim(
                 job.execution_id, self.settings.worker_id, self._claim_size(job), self.core.clock()
             )
             recipients = {}
-            if rows and any(job.content(r.variation).personalised for r in rows):
+            needs_profiles = job.rules.quiet is not None
+            if rows and (
+                needs_profiles or any(job.content(r.variation).personalised for r in rows)
+            ):
                 recipients = await SubscriberRepository(uow.session).personal_data(
                     [r.subscriber_id for r in rows]
                 )
@@ -239,12 +249,21 @@ class DeliveryEngine:
             if self._stopping or job.execution_id in self._halted or self._fatal:
                 self._release(job, rows[index:])
                 break
+            recipient = recipients.get(row.subscriber_id)
+            hold = job.rules.quiet_wait(self.core.clock(), (recipient or {}).get("timezone"))
+            if hold > 0:
+                quiet = Outcome(Kind.RATE_LIMITED, code="QUIET_HOURS", retry_after=hold)
+                apply_outcome(self._pending[job.execution_id], row, quiet, self.core.clock(),
+                              self.settings.retry, self._rng)  # fmt: skip
+                continue
+            if job.rules.hourly is not None:
+                await job.rules.hourly.acquire()
             await self.limiter.acquire(row.chat_id, paid=job.paid)
             if job.execution_id in self._halted:
                 self._release(job, rows[index:])
                 break
             await self._slots.acquire()
-            task = asyncio.create_task(self._send(job, row, recipients.get(row.subscriber_id)))
+            task = asyncio.create_task(self._send(job, row, recipient))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
         return True

@@ -222,7 +222,11 @@ class SubscriberRepository:
                 Subscriber.language_code,
                 Subscriber.telegram_id,
                 Subscriber.attributes,
+                Subscriber.timezone,
             ).where(Subscriber.id.in_(subscriber_ids))
         )
-        keys = ("first_name", "last_name", "username", "language_code", "telegram_id", "attributes")
+        keys = (
+            "first_name", "last_name", "username", "language_code", "telegram_id", "attributes",
+            "timezone",
+        )  # fmt: skip
         return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows.all()}
