@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
+import signal
 from dataclasses import dataclass, field
 from datetime import timedelta
+from multiprocessing.connection import Connection
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -17,7 +20,6 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_api_app
 from bot.dispatcher import build_dispatcher, register_commands
@@ -25,31 +27,21 @@ from bot.notifier import AdminNotifier
 from bot.progress import ProgressReporter
 from bot.requests import PacedReplies
 from core.auth import default_tenant, register_configured_key, rotate_startup_key
+from core.bootstrap import build_core
 from core.config import Settings
-from core.context import CoreContext
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.pacing import TokenLimiter
+from core.events import DomainEvent
+from core.logging import configure_logging
 from core.scheduling.bridge import connect_bot_events
 from scheduler.leader import LeaderLock
 from scheduler.service import SchedulerService
-from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 
 log = logging.getLogger("tg_campaigns")
 DEMO_TOKEN = "1000000001:DEMO-offline-emulator-token-not-secret"
 REQUEST_TIMEOUT = 30
 WEBHOOK_PATH = "/telegram/webhook"
-
-
-def build_core(settings: Settings) -> tuple[CoreContext, AsyncEngine]:
-    """The core context and the database engine behind it."""
-    engine = create_engine(settings.database_url)
-    core = CoreContext(
-        session_factory=create_session_factory(engine),
-        admin_ids=tuple(settings.admin_ids),
-        send_rate=settings.send_rate,
-    )
-    return core, engine
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -186,10 +178,75 @@ class Service:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
+        workers = self.settings.http_workers
+        host, port = self.settings.http_host, self.settings.http_port
+        site = web.TCPSite(runner, host, port, reuse_port=True if workers > 1 else None)
         await site.start()
-        self.api_base = f"http://{self.settings.http_host}:{self.settings.http_port}"
+        self.api_base = f"http://{host}:{port}"
+        for _ in range(workers - 1):
+            self._start_api_worker()
+
+    def _start_api_worker(self) -> None:
+        """One more process serving the REST API on the same port (SO_REUSEPORT); its domain
+        events come back here, where the bot, the scheduler and the sender listen."""
+        context = multiprocessing.get_context("spawn")
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=serve_api_only, args=(self.settings, sender), name="api-worker", daemon=True
+        )
+        process.start()
+        sender.close()
+        loop = asyncio.get_running_loop()
+        loop.add_reader(receiver.fileno(), self._relay_event, receiver)
+
+        def stop() -> None:
+            loop.remove_reader(receiver.fileno())
+            process.terminate()
+            process.join(10)
+            receiver.close()
+
+        self._stack.callback(stop)
+
+    def _relay_event(self, receiver: Connection) -> None:
+        try:
+            event = receiver.recv()
+        except (EOFError, OSError):
+            asyncio.get_running_loop().remove_reader(receiver.fileno())
+            log.error("an API worker process exited")
+            return
+        task = asyncio.create_task(self.core.bus.publish(event))
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
 
     async def stop(self) -> None:
         """Tear down in reverse order."""
         await self._stack.aclose()
+
+
+def serve_api_only(settings: Settings, events: Connection) -> None:
+    """Entry point of an extra HTTP worker process: the REST API and nothing else."""
+    configure_logging(settings.log_level, settings.secrets())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_api_only(settings, events))
+
+
+async def _serve_api_only(settings: Settings, events: Connection) -> None:
+    core, engine = build_core(settings)
+
+    async def forward(event: DomainEvent) -> None:
+        events.send(event)
+
+    core.bus.subscribe("*", forward)
+    runner = web.AppRunner(create_api_app(core), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=True)
+    await site.start()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await engine.dispose()
+        events.close()

@@ -14,14 +14,18 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from core.auth import default_tenant, mint_key
+from core.bootstrap import build_core
 from core.config import Settings
 from core.logging import configure_logging
-from runtime import Service, build_core
 from storage.migrate import upgrade_to_head
+
+if TYPE_CHECKING:
+    from runtime import Service
 
 
 def load_settings() -> Settings:
@@ -69,6 +73,9 @@ def banner(service: Service) -> str:
 
 async def serve(settings: Settings) -> None:
     """Run everything until SIGINT/SIGTERM."""
+    # Telegram, charts and the rest load only here: `migrate` and bad settings stay fast.
+    from runtime import Service
+
     service = Service(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,6 +11,8 @@ from core.ids import format_id
 from core.lifecycle import allowed_actions
 from storage.models import Campaign
 
+AB_STATE = {"active": "running", "paused": "paused", "completed": "completed"}
+
 
 class CampaignStatistics(Out):
     """Counters kept with the campaign, updated as deliveries settle."""
@@ -87,7 +89,7 @@ class CampaignCreated(Out):
 
 
 def _ab_tests(campaign: Campaign) -> list[AbTest]:
-    state = {"active": "running", "paused": "paused", "completed": "completed"}
+    state = AB_STATE
     tests = []
     for index, message in enumerate(campaign.messages or []):
         if message.get("variations"):

@@ -14,9 +14,10 @@ def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, e.g. 2024-06-01T10:00:00Z."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    spec = "milliseconds" if value.microsecond else "seconds"
-    return value.isoformat(timespec=spec).replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat of a UTC time ends in "+00:00"
+    return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")[:-6] + "Z"
 
 
 def _default(value: Any) -> Any:

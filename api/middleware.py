@@ -17,9 +17,11 @@ from core.errors import (
     NotFoundError,
     ValidationFailed,
 )
+from storage.db import read_only
 
 log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({"/healthz", "/api/v1/openapi.json"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 HTTP_CODES = {
     404: ("NOT_FOUND", "No such endpoint."),
     405: ("METHOD_NOT_ALLOWED", "This endpoint does not accept that method."),
@@ -92,9 +94,14 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
 
 @web.middleware
 async def transaction(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """One unit of work per API request: committed if the handler succeeds, else rolled back."""
+    """One unit of work per API request: committed if the handler succeeds, else rolled back.
+
+    GET and HEAD only read: they run without a database transaction where that is cheaper.
+    """
     if ACTOR not in request:
         return await handler(request)
     async with request.app[CORE].uow() as uow:
         request[UOW] = uow
+        if request.method in SAFE_METHODS:
+            await read_only(uow.session)
         return await handler(request)

@@ -9,6 +9,7 @@ Usage (from the repository root):
     .venv/bin/python bench/api_list.py --loop uvloop         # server on uvloop instead of asyncio
     .venv/bin/python bench/api_list.py --kinds search,sort_name --py-spy /tmp/search.txt
     .venv/bin/python bench/api_list.py --breakdown 30 --duration 0   # in-process cost split only
+    .venv/bin/python bench/api_list.py --workers 1,2         # 1, then 2 server processes
 
 What happens:
 
@@ -47,7 +48,7 @@ Iterating and shared machines:
   --quiet-wait S       wait up to S seconds for an idle host before the warmup (other jobs on
                        the box skew results; host_cpu_busy_pct/loadavg_before are reported).
 
-Output: exactly one JSON line on stdout, e.g.
+Output: exactly one JSON line on stdout per --workers count, e.g.
   {"bench": "api_list", "backend": "sqlite", "campaigns": 100000, "concurrency": 16,
    "requests": ..., "errors": ..., "req_per_s": ..., "p50_ms": ..., "p90_ms": ..., "p99_ms": ...,
    "max_ms": ..., "by_kind": {"first": {"p50_ms": ..., "p99_ms": ..., "n": ...}, ...},
@@ -467,7 +468,8 @@ async def breakdown(
     """Per kind: median cost of each stage of the route, run in-process without HTTP."""
     from sqlalchemy import event
 
-    from api.campaign_schemas import CampaignList, CampaignListQuery, campaign_out
+    from api.campaign_render import campaign_json
+    from api.campaign_schemas import CampaignListQuery
     from api.envelope import dumps
     from api.schemas import pagination
     from core import campaigns as service
@@ -528,12 +530,14 @@ async def breakdown(
                     )
                     t3 = time.perf_counter()
                     sql = list(statements)
-                    data = CampaignList(
-                        campaigns=[campaign_out(c) for c in page.items],
-                        pagination=pagination(query.page, query.limit, page.total),
-                    )
+                    rendered = [campaign_json(c) for c in page.items]
                     t4 = time.perf_counter()
-                    dumped = data.model_dump(mode="json", by_alias=True)
+                    dumped = {
+                        "campaigns": rendered,
+                        "pagination": pagination(query.page, query.limit, page.total).model_dump(
+                            by_alias=True
+                        ),
+                    }
                     t5 = time.perf_counter()
                     body = dumps({"success": True, "data": dumped})
                     t6 = time.perf_counter()
@@ -700,7 +704,7 @@ async def serve(args: argparse.Namespace) -> None:
     app = create_api_app(CoreContext(session_factory=create_session_factory(engine)))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", args.port, reuse_port=args.reuse_port or None)
     await site.start()
     port = runner.addresses[0][1]
     stop = asyncio.Event()
@@ -726,9 +730,34 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 class Server:
-    """The server subprocess."""
+    """The server processes: `workers` of them share one port (SO_REUSEPORT), like HTTP_WORKERS."""
 
-    def __init__(self, args: argparse.Namespace, url: str, schema: str | None) -> None:
+    def __init__(self, args: argparse.Namespace, url: str, schema: str | None, workers: int):
+        self.procs = [_ServerProcess(args, url, schema, 0, workers > 1)]
+        self.port, self.pid = self.procs[0].port, self.procs[0].pid
+        self.procs += [
+            _ServerProcess(args, url, schema, self.port, True) for _ in range(workers - 1)
+        ]
+
+    def cpu_seconds(self) -> float:
+        """user+system CPU of every server process so far."""
+        return sum(proc.cpu_seconds() for proc in self.procs)
+
+    def signal(self, sig: int) -> None:
+        for proc in self.procs:
+            proc.signal(sig)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.stop()
+
+
+class _ServerProcess:
+    """One server subprocess."""
+
+    def __init__(
+        self, args: argparse.Namespace, url: str, schema: str | None, port: int, reuse: bool
+    ) -> None:
         cmd = [
             sys.executable,
             str(Path(__file__).resolve()),
@@ -737,7 +766,11 @@ class Server:
             url,
             "--loop",
             args.loop,
+            "--port",
+            str(port),
         ]
+        if reuse:
+            cmd.append("--reuse-port")
         if schema:
             cmd += ["--schema", schema]
         if args.server_cprofile:
@@ -986,7 +1019,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="skip seeding: the database already holds --campaigns rows (kept earlier)",
     )
     p.add_argument("--pg-schema", help="use this existing PostgreSQL schema (kept; implies reuse)")
+    p.add_argument(
+        "--workers",
+        default="1",
+        help="server process counts to measure one after the other, e.g. 1,2 (one JSON line "
+        "each): N processes share the port with SO_REUSEPORT, as HTTP_WORKERS=N does",
+    )
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--schema", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -1016,78 +1057,19 @@ def main(argv: list[str] | None = None) -> None:
     elif backend == "postgresql":
         schema = f"bench_api_list_{uuid.uuid4().hex[:10]}"
         asyncio.run(pg_admin(url, f'CREATE SCHEMA "{schema}"'))
-    server = spy = None
     try:
         log(f"backend {backend}: {url}" + (f" schema {schema}" if schema else ""))
         prepared = asyncio.run(prepare(args, url, schema))
         if args.duration <= 0:
             return
-        server = Server(args, url, schema)
-        base = f"http://127.0.0.1:{server.port}"
-        log(f"server pid {server.pid} on {base} (loop {args.loop}); warmup {args.warmup}s")
-        picker = Picker(
-            build_mix(args.campaigns, set(args.kinds.split(",")) if args.kinds else None)
-        )
-        key = prepared["key"]
-        if args.quiet_wait > 0:
-            wait_for_quiet_host(args.quiet_wait)
-        if args.warmup > 0:
-            warm, _ = run_client(drive(base, key, picker, args.concurrency, args.warmup, 7, True))
-            n_warm = sum(len(v) for v in warm.latency.values())
-            log(f"warmup: {n_warm} ok, {sum(warm.errors.values())} errors {warm.samples}")
-        spy = start_py_spy(args, server.pid)
-        if args.server_cprofile:
-            server.signal(signal.SIGUSR1)
-        load0, host0 = os.getloadavg()[0], host_cpu()
-        cpu0, client0, wall0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
-        stats, elapsed = run_client(
-            drive(base, key, picker, args.concurrency, args.duration, args.seed, False)
-        )
-        cpu1, client1, wall1 = server.cpu_seconds(), time.process_time(), time.perf_counter()
-        host1 = host_cpu()
-        if args.server_cprofile:
-            server.signal(signal.SIGUSR2)
-        if spy is not None:
+        for workers in [int(n) for n in args.workers.split(",")]:
+            server = Server(args, url, schema, workers)
             try:
-                spy.wait(timeout=args.duration + 30)
-            except subprocess.TimeoutExpired:
-                spy.terminate()
-                spy.wait()
-            log(f"py-spy profile written to {args.py_spy}")
-        if stats.samples:
-            log(f"error samples: {stats.samples}")
-        result = summarize(args, backend, prepared, stats, elapsed)
-        wall = wall1 - wall0
-        n = result["requests"]
-        result.update(
-            loop=args.loop,
-            duration_s=round(elapsed, 2),
-            server_cpu_pct=round(100 * (cpu1 - cpu0) / wall, 1),
-            server_cpu_ms_per_req=round(1000 * (cpu1 - cpu0) / n, 3) if n else None,
-            client_cpu_pct=round(100 * (client1 - client0) / wall, 1),
-            # Whole machine (100 = every core busy) and the 1-min load average before the
-            # measured phase: high values with low server+client CPU mean outside interference.
-            host_cpu_busy_pct=round(
-                100 * (host1[0] - host0[0]) / max(1e-9, host1[1] - host0[1]), 1
-            ),
-            cores=os.cpu_count(),
-            loadavg_before=round(load0, 2),
-            analyzed=prepared["analyzed"],
-            targets={
-                "p99_ms": TARGET_P99_MS,
-                "req_per_s": TARGET_RPS,
-                "met": result["p99_ms"] <= TARGET_P99_MS and result["req_per_s"] >= TARGET_RPS,
-            },
-        )
-        if "breakdown" in prepared:
-            result["breakdown_ms"] = prepared["breakdown"]
-        print(json.dumps(result), flush=True)
+                result = measure(args, backend, prepared, server, workers)
+            finally:
+                server.stop()
+            print(json.dumps(result), flush=True)
     finally:
-        if spy is not None and spy.poll() is None:
-            spy.terminate()
-            spy.wait()
-        if server is not None:
-            server.stop()
         if keep:
             log(f"kept database: {url}" + (f" schema {schema}" if schema else ""))
         else:
@@ -1095,6 +1077,72 @@ def main(argv: list[str] | None = None) -> None:
                 asyncio.run(pg_admin(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             if tmpdir:
                 shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def measure(
+    args: argparse.Namespace,
+    backend: str,
+    prepared: dict[str, Any],
+    server: Server,
+    workers: int,
+) -> dict[str, Any]:
+    """Warm up, then load the running server for --duration seconds; the result line."""
+    base = f"http://127.0.0.1:{server.port}"
+    log(f"{workers} server process(es) on {base} (loop {args.loop}); warmup {args.warmup}s")
+    picker = Picker(build_mix(args.campaigns, set(args.kinds.split(",")) if args.kinds else None))
+    key = prepared["key"]
+    if args.quiet_wait > 0:
+        wait_for_quiet_host(args.quiet_wait)
+    if args.warmup > 0:
+        warm, _ = run_client(drive(base, key, picker, args.concurrency, args.warmup, 7, True))
+        n_warm = sum(len(v) for v in warm.latency.values())
+        log(f"warmup: {n_warm} ok, {sum(warm.errors.values())} errors {warm.samples}")
+    spy = start_py_spy(args, server.pid)
+    if args.server_cprofile:
+        server.signal(signal.SIGUSR1)
+    load0, host0 = os.getloadavg()[0], host_cpu()
+    cpu0, client0, wall0 = server.cpu_seconds(), time.process_time(), time.perf_counter()
+    stats, elapsed = run_client(
+        drive(base, key, picker, args.concurrency, args.duration, args.seed, False)
+    )
+    cpu1, client1, wall1 = server.cpu_seconds(), time.process_time(), time.perf_counter()
+    host1 = host_cpu()
+    if args.server_cprofile:
+        server.signal(signal.SIGUSR2)
+    if spy is not None:
+        try:
+            spy.wait(timeout=args.duration + 30)
+        except subprocess.TimeoutExpired:
+            spy.terminate()
+            spy.wait()
+        log(f"py-spy profile written to {args.py_spy}")
+    if stats.samples:
+        log(f"error samples: {stats.samples}")
+    result = summarize(args, backend, prepared, stats, elapsed)
+    wall = wall1 - wall0
+    n = result["requests"]
+    result.update(
+        workers=workers,
+        loop=args.loop,
+        duration_s=round(elapsed, 2),
+        server_cpu_pct=round(100 * (cpu1 - cpu0) / wall, 1),
+        server_cpu_ms_per_req=round(1000 * (cpu1 - cpu0) / n, 3) if n else None,
+        client_cpu_pct=round(100 * (client1 - client0) / wall, 1),
+        # Whole machine (100 = every core busy) and the 1-min load average before the
+        # measured phase: high values with low server+client CPU mean outside interference.
+        host_cpu_busy_pct=round(100 * (host1[0] - host0[0]) / max(1e-9, host1[1] - host0[1]), 1),
+        cores=os.cpu_count(),
+        loadavg_before=round(load0, 2),
+        analyzed=prepared["analyzed"],
+        targets={
+            "p99_ms": TARGET_P99_MS,
+            "req_per_s": TARGET_RPS,
+            "met": result["p99_ms"] <= TARGET_P99_MS and result["req_per_s"] >= TARGET_RPS,
+        },
+    )
+    if "breakdown" in prepared:
+        result["breakdown_ms"] = prepared["breakdown"]
+    return result
 
 
 def summarize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -16,6 +17,7 @@ from storage.repositories.tenants import ApiKeyRepository, TenantRepository
 KEY_PREFIX = "tgc_"
 DEFAULT_TENANT = "default"
 CACHE_SECONDS = 30.0
+TOUCH_SECONDS = 60.0
 
 
 def hash_key(key: str) -> str:
@@ -82,11 +84,17 @@ async def rotate_startup_key(uow: UnitOfWork, tenant_id: int) -> MintedKey:
 
 
 class Authenticator:
-    """Turns a presented key into an Actor; caches hits briefly to keep the hot path cheap."""
+    """Turns a presented key into an Actor; caches hits briefly to keep the hot path cheap.
+
+    When a cached key expires, one lookup refreshes it while concurrent requests with the same
+    key wait for that lookup; `last_used_at` is written at most once a minute per key.
+    """
 
     def __init__(self, core: CoreContext) -> None:
         self._core = core
         self._cache: dict[str, tuple[float, Actor]] = {}
+        self._lookups: dict[str, asyncio.Future[Actor | None]] = {}
+        self._touched: dict[str, float] = {}
 
     async def authenticate(self, presented: str) -> Actor | None:
         """The Actor for a valid key, None for anything else."""
@@ -94,18 +102,47 @@ class Authenticator:
             return None
         digest = hash_key(presented)
         hit = self._cache.get(digest)
-        now = time.monotonic()
-        if hit and hit[0] > now:
+        if hit and hit[0] > time.monotonic():
             return hit[1]
+        pending = self._lookups.get(digest)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request was cancelled, not the lookup
+                return await self.authenticate(presented)
+        future: asyncio.Future[Actor | None] = asyncio.get_running_loop().create_future()
+        self._lookups[digest] = future
+        try:
+            actor = await self._lookup(digest)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # marks it retrieved; waiters, if any, still get it
+            raise
+        else:
+            future.set_result(actor)
+        finally:
+            del self._lookups[digest]
+        return actor
+
+    async def _lookup(self, digest: str) -> Actor | None:
+        now = time.monotonic()
         async with self._core.uow() as uow:
             key = await ApiKeyRepository(uow.session).find_active(digest)
             if key is None:
                 self._cache.pop(digest, None)
                 return None
-            await ApiKeyRepository(uow.session).touch(key.id, uow.clock())
+            if now - self._touched.get(digest, -TOUCH_SECONDS) >= TOUCH_SECONDS:
+                await ApiKeyRepository(uow.session).touch(key.id, uow.clock())
+                self._touched[digest] = now
             actor = Actor(tenant_id=key.tenant_id, label=f"api:{format_id('api_key', key.id)}")
         if len(self._cache) > 10_000:
             self._cache.clear()
+            self._touched.clear()
         self._cache[digest] = (now + CACHE_SECONDS, actor)
         return actor
 

@@ -13,6 +13,7 @@ from core.lifecycle import Action, Status, transition
 from core.models import CampaignCreate, CampaignUpdate, CloneOptions
 from core.uow import UnitOfWork
 from storage.models import Campaign, CampaignEvent
+from storage.repositories.campaign_list import CampaignRow
 from storage.repositories.campaigns import SORTABLE, CampaignRepository
 from storage.repositories.paging import Page
 
@@ -198,8 +199,9 @@ async def list_campaigns(
     sort: str,
     page: int,
     limit: int,
-) -> Page[Campaign]:
-    """A page of the tenant's campaigns; `sort` is a field name, `-` prefix for descending."""
+) -> Page[CampaignRow]:
+    """A page of the tenant's campaigns (plain rows) and the exact total; `sort` is a field
+    name, `-` prefix for descending."""
     field = sort.lstrip("-")
     if field not in SORTABLE:
         raise ValidationFailed(

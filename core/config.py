@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    http_workers: int = Field(default=1, ge=1, le=32)
     redis_url: str | None = None
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -74,6 +75,13 @@ class Settings(BaseSettings):
             r"[A-Za-z0-9_-]{1,256}", self.webhook_secret.get_secret_value()
         ):
             raise ValueError("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_one_http_process(self) -> Settings:
+        if self.http_workers > 1 and self.webhook_url:
+            # Telegram's updates must reach the one process that runs the bot.
+            raise ValueError("HTTP_WORKERS > 1 needs polling: unset WEBHOOK_URL")
         return self
 
     def secrets(self) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from storage.all_models import Base
 from storage.db import create_engine
+from storage.search_objects import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -266,3 +266,29 @@ class Worker(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Every sort of GET /campaigns walks an index and stops after one page; status and type sort
+# through the (tenant_id, status|type, created_at, id) indexes above.
+Index(None, Campaign.tenant_id, Campaign.updated_at, Campaign.id)
+Index(None, Campaign.tenant_id, Campaign.name, Campaign.id)
+Index(None, Campaign.tenant_id, Campaign.start_date, Campaign.id)
+Index(None, Campaign.tenant_id, Campaign.end_date, Campaign.id)
+Index(None, Campaign.tenant_id, Campaign.budget, Campaign.id)
+
+
+class CampaignCount(Base):
+    """How many campaigns a tenant has per status and type; kept exact by database triggers.
+
+    `version` grows with every change of the group's membership (insert, delete, status, type,
+    name or description), so a cached search count is valid while the versions are unchanged.
+    """
+
+    __tablename__ = "campaign_counts"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

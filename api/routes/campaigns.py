@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from api.campaign_render import campaign_json
 from api.campaign_schemas import (
     CampaignCreated,
     CampaignList,
@@ -15,7 +16,7 @@ from api.envelope import ok
 from api.keys import CORE, actor_of, uow_of
 from api.parsing import parse_body, parse_query
 from api.registry import ApiRouter
-from api.schemas import Envelope, MessageText, pagination
+from api.schemas import Envelope, MessageText
 from core import campaigns as service
 from core.campaign_actions import move_to_status
 from core.models import CampaignCreate, CampaignUpdate, CloneOptions
@@ -45,10 +46,18 @@ async def list_campaigns(request: web.Request) -> web.Response:
         page=query.page,
         limit=query.limit,
     )
-    data = CampaignList(
-        campaigns=[campaign_out(c) for c in page.items],
-        pagination=pagination(query.page, query.limit, page.total),
-    )
+    # Built as plain data, not CampaignList (which documents it): per-row models cost more than
+    # the query.
+    total, limit = page.total, query.limit
+    data = {
+        "campaigns": [campaign_json(row) for row in page.items],
+        "pagination": {
+            "page": query.page,
+            "limit": limit,
+            "total": total,
+            "pages": (total + limit - 1) // limit,
+        },
+    }
     return ok(data)
 
 

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, CampaignEvent, Interaction
-from storage.repositories.paging import Page, escape_like, fetch_page
+from storage.repositories.campaign_list import (
+    SORTABLE,
+    CampaignRow,
+    order_by,
+    plain_page,
+    search_page,
+)
+from storage.repositories.paging import Page, fetch_page
 
-SORTABLE: dict[str, Any] = {
-    "createdAt": Campaign.created_at,
-    "updatedAt": Campaign.updated_at,
-    "name": Campaign.name,
-    "status": Campaign.status,
-    "type": Campaign.type,
-    "startDate": Campaign.start_date,
-    "endDate": Campaign.end_date,
-    "budget": Campaign.budget,
-}
+__all__ = ["SORTABLE", "CampaignRepository"]
 
 
 class CampaignRepository:
@@ -52,25 +48,15 @@ class CampaignRepository:
         descending: bool,
         offset: int,
         limit: int,
-    ) -> Page[Campaign]:
-        """One page of the tenant's campaigns, filtered, searched and sorted."""
-        where: list[ColumnElement[bool]] = [Campaign.tenant_id == tenant_id]
-        if status:
-            where.append(Campaign.status == status)
-        if type_:
-            where.append(Campaign.type == type_)
+    ) -> Page[CampaignRow]:
+        """One page of the tenant's campaigns as plain rows, and the exact total."""
+        await self.session.flush()  # the Core query below would not autoflush
+        conn = await self.session.connection()
+        key = (tenant_id, search.lower() if search else "", status, type_)
+        order = order_by(sort_field, descending)
         if search:
-            pattern = f"%{escape_like(search.lower())}%"
-            where.append(
-                or_(
-                    func.lower(Campaign.name).like(pattern, escape="\\"),
-                    func.lower(Campaign.description).like(pattern, escape="\\"),
-                )
-            )
-        column = SORTABLE[sort_field]
-        order = [column.desc(), Campaign.id.desc()] if descending else [column.asc(), Campaign.id]
-        query = select(Campaign).where(*where).order_by(*order)
-        return await fetch_page(self.session, query, offset=offset, limit=limit)
+            return await search_page(conn, key, order, offset, limit)
+        return await plain_page(conn, key, order, offset, limit)
 
     async def delete(self, campaign: Campaign) -> None:
         """Remove a campaign and (by cascade) its dependants."""
