@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.campaign_actions import start_execution, unschedule_campaign
 from core.context import Actor
 from core.errors import DomainError
-from core.executions import RunPlan, launch
+from core.executions import PRIORITY, RunPlan, launch, variation_cutoffs
 from core.ids import format_id
 from core.models import ExecuteOptions
 from core.scheduling.audience import schedule_spec
@@ -22,7 +23,8 @@ from core.templates import resolve_templates, to_message
 from core.uow import UnitOfWork
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, ScheduleRun
-from storage.repositories.schedules import ScheduleRepository
+from storage.repositories.executions import ExecutionRepository
+from storage.repositories.schedules import WAITING_STATUSES, ScheduleRepository
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:scheduler"
@@ -59,14 +61,14 @@ def run_settings(schedule: Schedule) -> dict[str, Any] | None:
     return keep or None
 
 
-async def _launch(
-    uow: UnitOfWork, schedule: Schedule, campaign: Campaign, *, test: TestRun | None = None
-) -> int:
-    actor = Actor(schedule.tenant_id, SYSTEM)
+async def _plan(
+    uow: UnitOfWork, schedule: Schedule, campaign: Campaign, test: TestRun | None = None
+) -> RunPlan:
+    """What one run sends to whom (raises DomainError when its audience or content is bad)."""
     target = test.target_audience if test and test.target_audience else target_of(schedule)
     spec = await schedule_spec(uow, schedule.tenant_id, target, campaign.target_audience)
     priority = (schedule.delivery_settings or {}).get("priority", "normal")
-    plan = RunPlan(
+    return RunPlan(
         spec=spec,
         trigger="test" if test else "schedule",
         messages=await run_messages(uow, schedule),
@@ -76,8 +78,55 @@ async def _launch(
         settings=run_settings(schedule),
         schedule_id=schedule.id,
     )
-    execution = await launch(uow, actor, campaign, plan)
+
+
+async def _launch(uow: UnitOfWork, schedule: Schedule, campaign: Campaign, test: TestRun) -> int:
+    plan = await _plan(uow, schedule, campaign, test)
+    execution = await launch(uow, Actor(schedule.tenant_id, SYSTEM), campaign, plan)
     return execution.id
+
+
+async def _launch_all(
+    uow: UnitOfWork, due: list[tuple[Schedule, Campaign | None]]
+) -> list[dict[str, Any]]:
+    """Each run's execution as core.executions.launch makes it, with one INSERT for them all.
+
+    Returns each run row's status, detail and execution id.
+    """
+    outcomes: list[dict[str, Any]] = []
+    plans: list[tuple[int, Campaign, RunPlan]] = []
+    for schedule, campaign in due:
+        outcomes.append({"status": "fired", "detail": None, "execution_id": None})
+        if campaign is None or campaign.status == "cancelled":
+            outcomes[-1].update(status="skipped", detail="the campaign is cancelled")
+            continue
+        try:
+            plans.append((len(outcomes) - 1, campaign, await _plan(uow, schedule, campaign)))
+        except DomainError as exc:
+            outcomes[-1].update(status="failed", detail=exc.message)
+    now = uow.clock()
+    repo = ScheduleRepository(uow.session)
+    execution_ids = await repo.add_executions(
+        [
+            {"tenant_id": campaign.tenant_id, "campaign_id": campaign.id, "status": "running",
+             "trigger": plan.trigger, "test_mode": plan.test_mode,
+             "target_percentage": plan.percentage, "priority": PRIORITY[plan.priority],
+             "started_at": now, "created_by": SYSTEM, "created_at": now,
+             "messages": plan.messages, "schedule_id": plan.schedule_id, "settings": plan.settings}
+            for _, campaign, plan in plans
+        ]
+    )  # fmt: skip
+    executions, totals = ExecutionRepository(uow.session), {}
+    for index, campaign, plan in plans:
+        execution_id = execution_ids[plan.schedule_id]
+        cutoffs = variation_cutoffs(plan.messages or campaign.messages or [])
+        totals[execution_id] = await executions.snapshot(
+            execution_id, plan.spec, percentage=plan.percentage, variation_cutoffs=cutoffs,
+            sample_salt=execution_id, variation_salt=campaign.id, limit=plan.limit,
+        )  # fmt: skip
+        outcomes[index]["execution_id"] = execution_id
+    await repo.set_totals(totals)
+    return outcomes
 
 
 def _advance(schedule: Schedule, fired_for: datetime, now: datetime) -> None:
@@ -94,35 +143,47 @@ def _advance(schedule: Schedule, fired_for: datetime, now: datetime) -> None:
         schedule.next_run_at = upcoming
 
 
+class Fired(NamedTuple):
+    """What firing did to one schedule: its execution (None if none ran) and next timer."""
+
+    execution_id: int | None
+    next_run: datetime | None
+
+
+async def fire_many(uow: UnitOfWork, due: Mapping[int, datetime]) -> dict[int, Fired]:
+    """Run schedules for their planned times in one unit of work (`due`: id -> planned time).
+
+    A schedule runs only if it still waits for exactly that time and its run row is new.
+    """
+    repo = ScheduleRepository(uow.session)
+    schedules = await repo.lock_many(sorted(due))
+    now = uow.clock()
+    # A stale timer (the schedule changed since it was set) finds nothing to run.
+    ready = [s for s in schedules if s.status in WAITING_STATUSES and s.next_run_at == due[s.id]]
+    claimed = await repo.claim_runs([(s.id, due[s.id]) for s in ready], now)
+    ready = [s for s in ready if s.id in claimed]
+    campaigns = await repo.campaigns({s.campaign_id for s in ready})
+    outcomes = await _launch_all(uow, [(s, campaigns.get(s.campaign_id)) for s in ready])
+    # Schedules change only after every launch, so their UPDATEs are flushed together.
+    for schedule in ready:
+        schedule.last_run_at = due[schedule.id]
+        schedule.run_count += 1
+        _advance(schedule, due[schedule.id], now)
+        schedule.updated_at = now
+    await repo.finish_runs(
+        [{"id": claimed[s.id], **o} for s, o in zip(ready, outcomes, strict=True)]
+    )
+    executions = {s.id: o["execution_id"] for s, o in zip(ready, outcomes, strict=True)}
+    return {
+        s.id: Fired(executions.get(s.id), s.next_run_at if s.status in WAITING_STATUSES else None)
+        for s in schedules
+    }
+
+
 async def fire(uow: UnitOfWork, schedule_id: int, scheduled_for: datetime) -> int | None:
     """Run a schedule for its planned time; returns the execution id (None if not due/fired)."""
-    repo = ScheduleRepository(uow.session)
-    schedule = await repo.get(None, schedule_id, lock=True)
-    if schedule is None or schedule.status not in ("scheduled", "active"):
-        return None
-    if schedule.next_run_at != scheduled_for:
-        return None  # a stale timer: the schedule changed since it was set
-    now = uow.clock()
-    run = ScheduleRun(
-        schedule_id=schedule.id, scheduled_for=scheduled_for, status="fired", started_at=now
-    )
-    if not await repo.add_run(run):
-        return None
-    campaign = await uow.session.get(Campaign, schedule.campaign_id)
-    execution_id = None
-    if campaign is None or campaign.status == "cancelled":
-        run.status, run.detail = "skipped", "the campaign is cancelled"
-    else:
-        try:
-            execution_id = await _launch(uow, schedule, campaign)
-            run.execution_id = execution_id
-        except DomainError as exc:
-            run.status, run.detail = "failed", exc.message
-    schedule.last_run_at = scheduled_for
-    schedule.run_count += 1
-    _advance(schedule, scheduled_for, now)
-    schedule.updated_at = now
-    return execution_id
+    fired = await fire_many(uow, {schedule_id: scheduled_for})
+    return fired[schedule_id].execution_id if schedule_id in fired else None
 
 
 async def catch_up(uow: UnitOfWork, schedule_id: int, grace: timedelta) -> datetime | None:
@@ -163,7 +224,7 @@ async def test_run(uow: UnitOfWork, schedule: Schedule, body: TestRun) -> tuple[
     next_status(schedule.type, schedule.status, "test")
     campaign = await uow.session.get(Campaign, schedule.campaign_id)
     assert campaign is not None  # the foreign key cascades deletes
-    execution_id = await _launch(uow, schedule, campaign, test=body)
+    execution_id = await _launch(uow, schedule, campaign, body)
     run = ScheduleRun(
         schedule_id=schedule.id, scheduled_for=uow.clock(), status="fired", test=True,
         execution_id=execution_id, started_at=uow.clock(),

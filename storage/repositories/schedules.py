@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Execution
+from storage.models import Campaign, Execution
 from storage.models_scheduling import Schedule, ScheduleRun
 
 WAITING_STATUSES = ("scheduled", "active")
@@ -97,6 +98,63 @@ class ScheduleRepository:
         except IntegrityError:
             return False
         return True
+
+    async def lock_many(self, schedule_ids: Sequence[int]) -> list[Schedule]:
+        """Schedules by id, locked for update (in id order, so lockers never deadlock)."""
+        rows = await self.session.scalars(
+            select(Schedule)
+            .where(Schedule.id.in_(schedule_ids))
+            .order_by(Schedule.id)
+            .with_for_update()
+        )
+        return list(rows)
+
+    async def claim_runs(
+        self, due: Sequence[tuple[int, datetime]], started_at: datetime
+    ) -> dict[int, int]:
+        """Record fired runs; {schedule id: run id} of those whose (schedule, time) was new."""
+        if not due:
+            return {}
+        dialect = self.session.get_bind().dialect.name
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ScheduleRun)
+        rows = await self.session.execute(
+            upsert.on_conflict_do_nothing(index_elements=["schedule_id", "scheduled_for"])
+            .returning(ScheduleRun.schedule_id, ScheduleRun.id),
+            [
+                {"schedule_id": sid, "scheduled_for": at, "status": "fired", "test": False,
+                 "started_at": started_at}
+                for sid, at in due
+            ],
+        )  # fmt: skip
+        return {schedule_id: run_id for schedule_id, run_id in rows.all()}
+
+    async def finish_runs(self, outcomes: Sequence[dict[str, Any]]) -> None:
+        """Set runs' columns by run id (each dict: id plus the same columns)."""
+        if outcomes:
+            await self.session.execute(update(ScheduleRun), list(outcomes))
+
+    async def add_executions(self, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
+        """Insert executions of runs, one per schedule; {schedule id: execution id}."""
+        if not rows:
+            return {}
+        result = await self.session.execute(
+            insert(Execution).returning(Execution.schedule_id, Execution.id), list(rows)
+        )
+        return {schedule_id: execution_id for schedule_id, execution_id in result.all()}
+
+    async def set_totals(self, totals: Mapping[int, int]) -> None:
+        """Set executions' audience sizes (execution id -> total) in one batch."""
+        if totals:
+            await self.session.execute(
+                update(Execution), [{"id": key, "total": total} for key, total in totals.items()]
+            )
+
+    async def campaigns(self, campaign_ids: set[int]) -> dict[int, Campaign]:
+        """Campaigns by id (those that still exist)."""
+        if not campaign_ids:
+            return {}
+        rows = await self.session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))
+        return {campaign.id: campaign for campaign in rows}
 
     async def runs(
         self, schedule_id: int, limit: int
