@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -48,7 +47,10 @@ class PacedReplies(BaseRequestMiddleware):
             return await make_request(bot, method)
         chat_id: Any = getattr(method, "chat_id", 0)
         for attempt in range(MAX_RETRIES + 1):
-            await self.limiter.acquire(chat_id if isinstance(chat_id, int) else 0, priority=True)
+            # Tracked: the token's window counts this reply until Telegram has answered it.
+            slot = await self.limiter.acquire(
+                chat_id if isinstance(chat_id, int) else 0, priority=True, tracked=True
+            )
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
@@ -56,5 +58,6 @@ class PacedReplies(BaseRequestMiddleware):
                 if attempt == MAX_RETRIES:
                     raise
                 log.warning("reply rate limited; retrying in %s s", exc.retry_after)
-                await asyncio.sleep(0)
+            finally:
+                slot.done()
         raise AssertionError("unreachable")

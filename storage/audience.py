@@ -171,9 +171,9 @@ def compile_group(group: Group) -> ColumnElement[bool]:
 
 def _segment_clause(segment_id: int, kind: str, rules: Group | None) -> ColumnElement[bool]:
     if kind == "static":
-        return exists().where(
-            SegmentMember.segment_id == segment_id, SegmentMember.subscriber_id == Subscriber.id
-        )
+        # IN over the member list uses its index; a correlated EXISTS made SQLite scan the tenant.
+        members = select(SegmentMember.subscriber_id).where(SegmentMember.segment_id == segment_id)
+        return Subscriber.id.in_(members)
     return compile_group(rules) if rules is not None else false()
 
 

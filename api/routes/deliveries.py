@@ -106,6 +106,7 @@ async def resend(request: web.Request) -> web.Response:
     """Requeue unknown rows; a recipient who did get the message gets it twice."""
     body = await parse_body(request, ResendRequest, optional=True)
     uow, actor = uow_of(request), actor_of(request)
-    campaign = await campaign_service.get_campaign(uow, actor, request.match_info["id"], lock=True)
+    # No campaign lock: requeueing touches only ledger rows and executions (see lock order).
+    campaign = await campaign_service.get_campaign(uow, actor, request.match_info["id"])
     count = await service.resend_unknown(uow, actor, campaign, body.delivery_ids)
     return ok(ResendOut(requeued=count, message=f"{count} deliveries queued again"))

@@ -19,7 +19,7 @@ from core.context import CoreContext
 from core.delivery.content import Content, content_for, send_content
 from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.outcomes import Kind, Outcome, classify
-from core.delivery.pacing import TokenLimiter
+from core.delivery.pacing import Slot, TokenLimiter
 from core.delivery.results import Batch, RetryPolicy, apply_outcome, skip
 from core.delivery.run_rules import RunRules
 from core.events import DomainEvent
@@ -258,12 +258,14 @@ class DeliveryEngine:
                 continue
             if job.rules.hourly is not None:
                 await job.rules.hourly.acquire()
-            await self.limiter.acquire(row.chat_id, paid=job.paid)
+            await self._slots.acquire()  # a free sender first: a granted slot never waits
+            slot = await self.limiter.acquire(row.chat_id, paid=job.paid, tracked=True)
             if job.execution_id in self._halted:
+                slot.done()
+                self._slots.release()
                 self._release(job, rows[index:])
                 break
-            await self._slots.acquire()
-            task = asyncio.create_task(self._send(job, row, recipient))
+            task = asyncio.create_task(self._send(job, row, recipient, slot))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
         return True
@@ -278,14 +280,16 @@ class DeliveryEngine:
             else:
                 apply_outcome(batch, row, RELEASED, now, self.settings.retry, self._rng)
 
-    async def _send(self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None) -> None:
+    async def _send(
+        self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None, slot: Slot
+    ) -> None:
         chat_id = row.chat_id
         try:
-            outcome = await self._attempt(job, row, chat_id, recipient)
+            outcome = await self._attempt(job, row, chat_id, recipient, slot)
             if outcome.kind is Kind.MIGRATED and outcome.migrate_to:
                 chat_id = outcome.migrate_to
-                await self.limiter.acquire(chat_id, paid=job.paid)
-                outcome = await self._attempt(job, row, chat_id, recipient)
+                slot = await self.limiter.acquire(chat_id, paid=job.paid, tracked=True)
+                outcome = await self._attempt(job, row, chat_id, recipient, slot)
             self._observe(outcome)
             batch = self._pending[job.execution_id]
             apply_outcome(
@@ -301,7 +305,12 @@ class DeliveryEngine:
             self._slots.release()
 
     async def _attempt(
-        self, job: Job, row: ClaimedRow, chat_id: int, recipient: dict[str, object] | None
+        self,
+        job: Job,
+        row: ClaimedRow,
+        chat_id: int,
+        recipient: dict[str, object] | None,
+        slot: Slot,
     ) -> Outcome:
         try:
             message = await send_content(
@@ -317,6 +326,8 @@ class DeliveryEngine:
             if outcome.kind is Kind.RATE_LIMITED:
                 self.limiter.pause(outcome.retry_after)
             return outcome
+        finally:
+            slot.done()
         return Outcome(Kind.SENT, message_id=message.message_id)
 
     def _observe(self, outcome: Outcome) -> None:
@@ -362,9 +373,6 @@ class DeliveryEngine:
                 for execution_id, batch in pending.items():
                     self._pending[execution_id].rows.extend(batch.rows)  # retried next flush
                 raise
-        for execution_id in pending:
-            async with self.core.uow() as uow:
-                await finalize_if_done(uow, execution_id)
         reason = self._outage()
         if reason:
             await self._fail_running(reason)
@@ -383,6 +391,9 @@ class DeliveryEngine:
                     await ledger.mark_subscribers(ids, status, now)
                 for subscriber_id, chat_id in batch.moved_chats:
                     await ledger.move_chat(subscriber_id, chat_id)
+            # In the same transaction: the counters just written decide whether it is done.
+            for execution_id in pending:
+                await finalize_if_done(uow, execution_id)
 
     async def _fail_running(self, reason: str) -> None:
         log.error("failing running executions: %s", reason)
