@@ -38,7 +38,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,8 +48,10 @@ sys.path.insert(0, str(ROOT))
 from bench.send_setup import (  # noqa: E402
     Database,
     EmulatorProcess,
+    clear_ledger,
     log,
     new_campaign,
+    profiler,
     run_child,
     seed,
 )
@@ -72,18 +73,6 @@ def median(values: list[float]) -> float:
 def load() -> float:
     """One-minute load average (other jobs on the shared machine skew the figures)."""
     return round(os.getloadavg()[0], 2)
-
-
-def profiler(path: str) -> Any:
-    """A callback that attaches py-spy to a child once it is ready."""
-    fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(path).suffix, "raw")
-
-    def attach(pid: int) -> subprocess.Popen[bytes]:
-        spy = ROOT / ".venv" / "bin" / "py-spy"
-        command = [str(spy), "record", "-p", str(pid), "-o", path, "-f", fmt, "-r", "250"]
-        return subprocess.Popen([*command, "--nonblocking"], stdout=sys.stderr, stderr=sys.stderr)
-
-    return attach
 
 
 async def send_run(
@@ -246,18 +235,6 @@ async def snapshot_on(args: argparse.Namespace, url: str | None) -> dict[str, An
     out["rows"] = runs[0]["rows"]
     out["runs"] = runs
     return out
-
-
-async def clear_ledger(db: Database) -> None:
-    """Empty the ledger between PostgreSQL runs (each run snapshots into an empty table)."""
-    from sqlalchemy import text
-
-    engine = db.engine()
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("TRUNCATE deliveries, executions, campaign_events CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def scenario_c(args: argparse.Namespace) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -258,3 +259,27 @@ async def run_child(role: str, *args: str, on_ready: Any = None) -> dict[str, An
     if code != 0 or not result:
         raise SystemExit(f"{role} child failed with exit code {code}")
     return result
+
+
+def profiler(path: str) -> Any:
+    """A callback that attaches py-spy to a child once it is ready."""
+    fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(path).suffix, "raw")
+
+    def attach(pid: int) -> subprocess.Popen[bytes]:
+        spy = ROOT / ".venv" / "bin" / "py-spy"
+        command = [str(spy), "record", "-p", str(pid), "-o", path, "-f", fmt, "-r", "250"]
+        return subprocess.Popen([*command, "--nonblocking"], stdout=sys.stderr, stderr=sys.stderr)
+
+    return attach
+
+
+async def clear_ledger(db: Database) -> None:
+    """Empty the ledger between PostgreSQL runs (each run snapshots into an empty table)."""
+    from sqlalchemy import text
+
+    engine = db.engine()
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("TRUNCATE deliveries, executions, campaign_events CASCADE"))
+    finally:
+        await engine.dispose()
