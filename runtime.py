@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import signal
@@ -110,6 +111,9 @@ class Service:
             await self._set_webhook(reply_bot)
         else:
             await self._start_polling(self.dispatcher, reply_bot)
+        # Start-up objects live for the whole process: keep them out of full collections,
+        # whose 200-500 ms pauses otherwise land on bot replies during a broadcast.
+        gc.freeze()
 
     async def _fsm_storage(self) -> BaseStorage:
         """Conversation state: in memory, or in Redis (survives restarts, shared by processes)."""
