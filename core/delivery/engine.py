@@ -18,6 +18,7 @@ from aiogram import Bot
 from core.context import CoreContext
 from core.delivery.content import Content, content_for, send_content
 from core.delivery.finalize import fail_execution, finalize_if_done
+from core.delivery.health import TelegramHealth
 from core.delivery.outcomes import Kind, Outcome, classify
 from core.delivery.pacing import Slot, TokenLimiter
 from core.delivery.results import Batch, RetryPolicy, apply_outcome, skip
@@ -99,9 +100,7 @@ class DeliveryEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
         self._stopping = False
-        self._failing_since: float | None = None
-        self._last_error = ""
-        self._fatal: str | None = None
+        self._health = TelegramHealth(self.settings.outage_bound)
         for name in ("campaign.started", "campaign.resumed", *HALTING_EVENTS):
             core.bus.subscribe(name, self._on_event)
 
@@ -246,7 +245,7 @@ class DeliveryEngine:
                 await finalize_if_done(uow, job.execution_id)
             return False
         for index, row in enumerate(rows):
-            if self._stopping or job.execution_id in self._halted or self._fatal:
+            if self._stopping or job.execution_id in self._halted or self._health.fatal:
                 self._release(job, rows[index:])
                 break
             recipient = recipients.get(row.subscriber_id)
@@ -290,7 +289,7 @@ class DeliveryEngine:
                 chat_id = outcome.migrate_to
                 slot = await self.limiter.acquire(chat_id, paid=job.paid, tracked=True)
                 outcome = await self._attempt(job, row, chat_id, recipient, slot)
-            self._observe(outcome)
+            self._health.observe(outcome)
             batch = self._pending[job.execution_id]
             apply_outcome(
                 batch,
@@ -330,30 +329,6 @@ class DeliveryEngine:
             slot.done()
         return Outcome(Kind.SENT, message_id=message.message_id)
 
-    def _observe(self, outcome: Outcome) -> None:
-        loop_time = asyncio.get_running_loop().time()
-        if outcome.kind is Kind.FATAL:
-            self._fatal = f"Telegram refused the bot token ({outcome.detail or outcome.code})"
-        elif outcome.kind in (Kind.RETRY, Kind.UNKNOWN):
-            self._last_error = outcome.detail or outcome.code or ""
-            if self._failing_since is None:
-                self._failing_since = loop_time
-        elif outcome.kind in (Kind.SENT, Kind.FAILED):
-            self._failing_since = None
-
-    def _outage(self) -> str | None:
-        if self._fatal:
-            return self._fatal
-        if self._failing_since is None:
-            return None
-        loop_time = asyncio.get_running_loop().time()
-        if loop_time - self._failing_since < self.settings.outage_bound:
-            return None
-        return (
-            f"Telegram unreachable for more than {self.settings.outage_bound:g} s "
-            f"(last error: {self._last_error})"
-        )
-
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.settings.flush_interval)
@@ -373,7 +348,7 @@ class DeliveryEngine:
                 for execution_id, batch in pending.items():
                     self._pending[execution_id].rows.extend(batch.rows)  # retried next flush
                 raise
-        reason = self._outage()
+        reason = self._health.verdict()
         if reason:
             await self._fail_running(reason)
 
@@ -403,5 +378,4 @@ class DeliveryEngine:
             self._halted[execution_id] = "campaign.failed"
             async with self.core.uow() as uow:
                 await fail_execution(uow, execution_id, reason)
-        self._failing_since = None
-        self._fatal = None
+        self._health.reset()
