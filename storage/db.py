@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 # (pool_pre_ping would cost a round trip on every checkout).
 PING_AFTER_IDLE_SECONDS = 10.0
 RECYCLE_SECONDS = 1800
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _json_loads(text: str | bytes) -> Any:
+def json_loads(text: str | bytes) -> Any:
     """orjson's speed; json's leniency (NaN, huge integers) for whatever orjson refuses."""
     try:
         return orjson.loads(text)
@@ -65,18 +67,21 @@ def create_engine(
     url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
 ) -> AsyncEngine:
     """An async engine for `url`, creating the SQLite folder and setting its pragmas."""
-    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": _json_loads}
+    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": json_loads}
     if connect_args:
         kwargs["connect_args"] = connect_args
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and not path.startswith(":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Each aiosqlite connection is a thread plus its PRAGMAs: keep enough of them open
+            # that concurrent requests do not open and close overflow connections.
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
         # Sessions always end their transaction themselves (and SQLAlchemy rolls back one left
         # open on close), so the pool's extra rollback on return would only add a thread hop.
         kwargs["pool_reset_on_return"] = None
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_recycle=RECYCLE_SECONDS)
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_recycle=RECYCLE_SECONDS)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

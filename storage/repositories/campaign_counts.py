@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,15 +23,14 @@ CACHE_SIZE = 4096
 SearchKey = tuple[int, str, str | None, str | None]
 
 
-def group_filter(
-    tenant_id: int, status: str | None, type_: str | None
-) -> list[ColumnElement[bool]]:
-    """The campaign_counts rows of the campaigns a list filter can return."""
-    where = [COUNTS.c.tenant_id == tenant_id]
+def group_filter(status: bool, type_: bool) -> list[ColumnElement[bool]]:
+    """The campaign_counts rows of the campaigns a list filter can return (parameters
+    `tenant_id`, and `status` / `type` when filtered)."""
+    where = [COUNTS.c.tenant_id == bindparam("tenant_id")]
     if status:
-        where.append(COUNTS.c.status == status)
+        where.append(COUNTS.c.status == bindparam("status"))
     if type_:
-        where.append(COUNTS.c.type == type_)
+        where.append(COUNTS.c.type == bindparam("type"))
     return where
 
 
@@ -69,20 +68,12 @@ class SearchCounts:
 _CACHES: weakref.WeakKeyDictionary[Engine, SearchCounts] = weakref.WeakKeyDictionary()
 
 
-async def search_counts(conn: AsyncConnection) -> SearchCounts | None:
-    """The engine's search-count cache, or None inside a transaction that may have written.
+def search_counts(conn: AsyncConnection) -> SearchCounts:
+    """The engine's search-count cache.
 
     Only statements that see committed rows alone may read or fill it: a version computed
     over uncommitted changes could collide with another transaction's committed one.
     """
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
-    if conn.dialect.name == "sqlite":
-        writing = bool(driver.in_transaction)  # pysqlite opens a transaction only to write
-    else:
-        writing = bool(driver.is_in_transaction())  # autocommit reads have none
-    if writing:
-        return None
     engine = conn.sync_engine
     cache = _CACHES.get(engine)
     if cache is None:

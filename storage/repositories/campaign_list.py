@@ -1,12 +1,17 @@
-"""The campaign list query: one statement per page, totals without scanning campaigns."""
+"""The campaign list query: one statement per page, totals without scanning campaigns.
+
+Statements take every varying value as a named parameter (`tenant_id`, `status`, `type`,
+`pattern`, `phrase`, `offset`, `limit`), so storage.direct compiles each shape once.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, column, func, or_, select, table
+from sqlalchemy import ColumnElement, Select, bindparam, column, func, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.direct import direct_reads
 from storage.models import Campaign
 from storage.repositories.campaign_counts import (
     SearchKey,
@@ -53,16 +58,14 @@ SEARCH = table("campaigns_search", column("rowid"), column("campaigns_search"))
 WALK_LIMIT = 2000
 
 
-def filters(
-    tenant_id: int, status: str | None, type_: str | None, *, indexed: bool = True
-) -> list[ColumnElement[bool]]:
+def filters(status: bool, type_: bool, *, indexed: bool = True) -> list[ColumnElement[bool]]:
     """The list filters; `indexed=False` words them so that SQLite cannot use an index for
     them (counting search matches then looks each match up by id, not the tenant's index)."""
-    where = [(C.tenant_id if indexed else C.tenant_id + 0) == tenant_id]
+    where = [(C.tenant_id if indexed else C.tenant_id + 0) == bindparam("tenant_id")]
     if status:
-        where.append((C.status if indexed else C.status.concat("")) == status)
+        where.append((C.status if indexed else C.status.concat("")) == bindparam("status"))
     if type_:
-        where.append((C.type if indexed else C.type.concat("")) == type_)
+        where.append((C.type if indexed else C.type.concat("")) == bindparam("type"))
     return where
 
 
@@ -72,88 +75,142 @@ def order_by(field: str, descending: bool) -> list[Any]:
     return [key.desc() if descending else key.asc() for key in keys]
 
 
-def contains(term: str, dialect: str) -> ColumnElement[bool]:
-    """Name or description contains the lowercased `term` literally (a LIKE per column)."""
-    pattern = f"%{escape_like(term)}%"
+def like_pattern(term: str) -> str:
+    """The `pattern` parameter: the lowercased term, matched literally anywhere."""
+    return f"%{escape_like(term)}%"
+
+
+def fts_phrase(term: str) -> str:
+    """The `phrase` parameter: the term as one FTS5 phrase."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def contains(dialect: str) -> ColumnElement[bool]:
+    """Name or description contains `pattern` (a LIKE per column)."""
     # Backslash is PostgreSQL's default LIKE escape; SQLite needs it spelled out.
     escape = "\\" if dialect == "sqlite" else None
+    pattern = bindparam("pattern")
     return or_(
         func.lower(C.name).like(pattern, escape=escape),
         func.lower(C.description).like(pattern, escape=escape),
     )
 
 
-def fts_contains(term: str) -> ColumnElement[bool]:
+def fts_contains() -> ColumnElement[bool]:
     """The same through the FTS5 trigram index (terms of 3+ characters; folds any case)."""
-    phrase = '"' + term.replace('"', '""') + '"'
-    return C.id.in_(select(SEARCH.c.rowid).where(SEARCH.c.campaigns_search.match(phrase)))
+    matches = SEARCH.c.campaigns_search.match(bindparam("phrase"))
+    return C.id.in_(select(SEARCH.c.rowid).where(matches))
 
 
-async def fetch(
-    conn: AsyncConnection,
-    where: list[ColumnElement[bool]],
-    order: list[Any],
-    offset: int,
-    limit: int,
-    *extra: Any,
-) -> list[Row[Any]]:
+def page_statement(where: list[ColumnElement[bool]], order: list[Any], *extra: Any) -> Select[Any]:
     """The page in one statement: ids from an index walk, then just those rows (+ `extra`)."""
-    ids = select(C.id).where(*where).order_by(*order).offset(offset).limit(limit)
-    query = select(*LIST_COLUMNS, *extra).where(C.id.in_(ids)).order_by(*order)
-    return list((await conn.execute(query)).all())
+    ids = (
+        select(C.id)
+        .where(*where)
+        .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return select(*LIST_COLUMNS, *extra).where(C.id.in_(ids)).order_by(*order)
 
 
-def _rows(rows: list[Row[Any]]) -> list[CampaignRow]:
+def _rows(rows: list[tuple[Any, ...]]) -> list[CampaignRow]:
     # zip stops at LIST_KEYS: the extra columns stay behind
     return [CampaignRow(zip(LIST_KEYS, row, strict=False)) for row in rows]
 
 
+EXTRA = len(LIST_KEYS)  # index of the first extra column of a page row
+
+
 async def plain_page(
-    conn: AsyncConnection, key: SearchKey, order: list[Any], offset: int, limit: int
+    conn: AsyncConnection, key: SearchKey, sort: tuple[str, bool], offset: int, limit: int
 ) -> Page[CampaignRow]:
     """A page without search; the total comes from campaign_counts in the same statement."""
     tenant_id, _, status, type_ = key
-    total = total_of(group_filter(tenant_id, status, type_))
-    rows = await fetch(
-        conn, filters(tenant_id, status, type_), order, offset, limit, total.label("total_rows")
+    params = {"tenant_id": tenant_id, "status": status, "type": type_}
+    has = (bool(status), bool(type_))
+    reads = direct_reads(conn)
+
+    def page() -> Select[Any]:
+        total = total_of(group_filter(*has)).label("total_rows")
+        return page_statement(filters(*has), order_by(*sort), total)
+
+    rows = await reads.fetch(
+        conn, ("plain", *sort, *has), page, {**params, "offset": offset, "limit": limit}
     )
     if rows:
-        return Page(_rows(rows), int(rows[0].total_rows))
-    return Page([], 0 if offset == 0 else int(await conn.scalar(select(total)) or 0))
+        return Page(_rows(rows), int(rows[0][EXTRA]))
+    if offset == 0:
+        return Page([], 0)
+
+    def total_only() -> Select[Any]:
+        return select(total_of(group_filter(*has)))
+
+    (found,) = await reads.fetch(conn, ("plain-total", *has), total_only, params)
+    return Page([], int(found[0] or 0))
 
 
 async def search_page(
-    conn: AsyncConnection, key: SearchKey, order: list[Any], offset: int, limit: int
+    conn: AsyncConnection,
+    key: SearchKey,
+    sort: tuple[str, bool],
+    offset: int,
+    limit: int,
+    *,
+    committed_only: bool,
 ) -> Page[CampaignRow]:
-    """A search page; its exact total is counted once per version of the groups and cached."""
+    """A search page; its exact total is counted once per version of the groups and cached
+    (only by reads that see committed rows alone)."""
     tenant_id, term, status, type_ = key
-    sqlite = conn.dialect.name == "sqlite"
-    where = filters(tenant_id, status, type_)
-    like = contains(term, conn.dialect.name)
-    if sqlite and len(term) >= 3:  # shorter strings have no trigram
-        matched = fts_contains(term)
-        unindexed = filters(tenant_id, status, type_, indexed=False)
-        counted = select(func.count()).where(*unindexed, matched)
-    else:
-        matched = like
-        counted = select(func.count()).select_from(Campaign).where(*where, like)
-    cache = await search_counts(conn)
+    dialect = conn.dialect.name
+    sqlite = dialect == "sqlite"
+    has = (bool(status), bool(type_))
+    fts = sqlite and len(term) >= 3  # shorter strings have no trigram
+    params = {
+        "tenant_id": tenant_id,
+        "status": status,
+        "type": type_,
+        "pattern": like_pattern(term),
+        "phrase": fts_phrase(term),
+    }
+    reads = direct_reads(conn)
+    cache = search_counts(conn) if committed_only else None
     known = cache.get(key) if cache is not None else None
     # SQLite's LIKE folds ASCII letters only: the walk is exact for ASCII terms alone.
     walk = known is not None and (offset + limit) * known[2] <= WALK_LIMIT
-    page_filter = like if walk and (not sqlite or term.isascii()) else matched
-    groups = group_filter(tenant_id, status, type_)
-    facts = [version_of(groups).label("group_version"), total_of(groups).label("group_rows")]
-    if known is None:
-        facts.append(counted.scalar_subquery().label("total_rows"))
-    rows = await fetch(conn, [*where, page_filter], order, offset, limit, *facts)
-    if rows and known is not None and rows[0].group_version == known[0]:
+    by_like = not fts or (walk and term.isascii())
+
+    def counted() -> Any:
+        if fts:
+            unindexed = filters(*has, indexed=False)
+            return select(func.count()).where(*unindexed, fts_contains()).scalar_subquery()
+        where = [*filters(*has), contains(dialect)]
+        return select(func.count()).select_from(Campaign).where(*where).scalar_subquery()
+
+    def facts(with_count: bool) -> list[Any]:
+        groups = group_filter(*has)
+        found = [version_of(groups).label("group_version"), total_of(groups).label("group_rows")]
+        if with_count:
+            found.append(counted().label("total_rows"))
+        return found
+
+    def page() -> Select[Any]:
+        matched = contains(dialect) if by_like else fts_contains()
+        return page_statement([*filters(*has), matched], order_by(*sort), *facts(known is None))
+
+    shape = ("search", *sort, *has, fts, by_like, known is None)
+    rows = await reads.fetch(conn, shape, page, {**params, "offset": offset, "limit": limit})
+    if rows and known is not None and rows[0][EXTRA] == known[0]:
         return Page(_rows(rows), known[1])
     if rows and known is None:
-        version, group_rows, total = rows[0].group_version, rows[0].group_rows, rows[0].total_rows
+        version, group_rows, total = rows[0][EXTRA : EXTRA + 3]
     else:
-        query = select(*facts[:2], counted.scalar_subquery())
-        version, group_rows, total = (await conn.execute(query)).one()
+
+        def facts_only() -> Select[Any]:
+            return select(*facts(True))
+
+        (found,) = await reads.fetch(conn, ("search-facts", *has, fts), facts_only, params)
+        version, group_rows, total = found
     if cache is not None:
         cache.put(key, int(version), int(total), group_rows / max(int(total), 1))
     return Page(_rows(rows), int(total))

@@ -5,14 +5,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.direct import read_connection
 from storage.models import Campaign, CampaignEvent, Interaction
-from storage.repositories.campaign_list import (
-    SORTABLE,
-    CampaignRow,
-    order_by,
-    plain_page,
-    search_page,
-)
+from storage.repositories.campaign_list import SORTABLE, CampaignRow, plain_page, search_page
 from storage.repositories.paging import Page, fetch_page
 
 __all__ = ["SORTABLE", "CampaignRepository"]
@@ -50,13 +45,12 @@ class CampaignRepository:
         limit: int,
     ) -> Page[CampaignRow]:
         """One page of the tenant's campaigns as plain rows, and the exact total."""
-        await self.session.flush()  # the Core query below would not autoflush
-        conn = await self.session.connection()
         key = (tenant_id, search.lower() if search else "", status, type_)
-        order = order_by(sort_field, descending)
-        if search:
-            return await search_page(conn, key, order, offset, limit)
-        return await plain_page(conn, key, order, offset, limit)
+        sort = (sort_field, descending)
+        async with read_connection(self.session) as (conn, writing):
+            if search:
+                return await search_page(conn, key, sort, offset, limit, committed_only=not writing)
+            return await plain_page(conn, key, sort, offset, limit)
 
     async def delete(self, campaign: Campaign) -> None:
         """Remove a campaign and (by cascade) its dependants."""
