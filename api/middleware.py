@@ -17,7 +17,6 @@ from core.errors import (
     NotFoundError,
     ValidationFailed,
 )
-from storage.db import read_only
 
 log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({"/healthz", "/api/v1/openapi.json"})
@@ -100,8 +99,6 @@ async def transaction(request: web.Request, handler: Handler) -> web.StreamRespo
     """
     if ACTOR not in request:
         return await handler(request)
-    async with request.app[CORE].uow() as uow:
+    async with request.app[CORE].uow(read_only=request.method in SAFE_METHODS) as uow:
         request[UOW] = uow
-        if request.method in SAFE_METHODS:
-            await read_only(uow.session)
         return await handler(request)

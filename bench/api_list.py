@@ -71,6 +71,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import math
 import os
@@ -718,6 +719,7 @@ async def serve(args: argparse.Namespace) -> None:
         profiler = cProfile.Profile()
         loop.add_signal_handler(signal.SIGUSR1, profiler.enable)
         loop.add_signal_handler(signal.SIGUSR2, profiler.disable)
+    gc.freeze()  # as the service does once started (runtime.py)
     print(f"READY {port}", flush=True)
     try:
         await stop.wait()

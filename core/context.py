@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.events import EventBus
 from core.uow import UnitOfWork
+from storage.db import read_only_bind
 from storage.types import utcnow
 
 
@@ -23,9 +25,15 @@ class CoreContext:
     admin_ids: tuple[int, ...] = ()
     send_rate: float = 30.0
 
-    def uow(self) -> UnitOfWork:
-        """A fresh unit of work."""
-        return UnitOfWork(self.session_factory, self.bus, self.clock)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A fresh unit of work; `read_only` ones skip transaction round trips where the
+        database allows (they must not write)."""
+        bind = self._read_only_bind if read_only else None
+        return UnitOfWork(self.session_factory, self.bus, self.clock, bind=bind)
+
+    @cached_property
+    def _read_only_bind(self) -> AsyncEngine:
+        return read_only_bind(self.session_factory.kw["bind"])
 
 
 @dataclass(frozen=True)

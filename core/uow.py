@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.events import DomainEvent, EventBus
 
@@ -19,8 +19,11 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         bus: EventBus,
         clock: Callable[[], datetime],
+        *,
+        bind: AsyncEngine | None = None,
     ) -> None:
         self._factory = session_factory
+        self._bind = bind
         self.bus = bus
         self.clock = clock
         self._pending: list[DomainEvent] = []
@@ -34,7 +37,7 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._factory()
+        self._session = self._factory() if self._bind is None else self._factory(bind=self._bind)
         self._pending = []
         return self
 

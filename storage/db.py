@@ -95,11 +95,12 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def read_only(session: AsyncSession) -> None:
-    """Run the session's statements without a transaction where that saves round trips.
+def read_only_bind(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for units of work that only read, sharing `engine`'s pool.
 
     PostgreSQL: autocommit, so no BEGIN/COMMIT around the reads (each statement still sees
     one consistent snapshot). SQLite reads take no transaction anyway.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

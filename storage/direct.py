@@ -9,6 +9,7 @@ converted by a few column-type converters chosen at compile time.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from storage.db import json_loads
 from storage.types import UTCDateTime
 
 Converter = Callable[[Any], Any]
+READ_SLOTS = 4
 
 
 def _sqlite_datetime(value: Any) -> datetime | None:
@@ -94,11 +96,15 @@ def compile_read(statement: Select[Any], dialect: Dialect) -> CompiledRead:
 
 
 class DirectReads:
-    """Compiled read statements of one engine, by shape."""
+    """Compiled read statements of one engine, by shape, and how many may borrow a
+    connection at once."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, slots: int = READ_SLOTS) -> None:
         self.dialect = dialect
         self._compiled: dict[Hashable, CompiledRead] = {}
+        # Bounded below the pool size: a burst of requests queues here instead of making the
+        # pool open (and then close) overflow connections, each a thread on SQLite.
+        self.slots = asyncio.Semaphore(slots)
 
     def compiled(self, shape: Hashable, build: Callable[[], Select[Any]]) -> CompiledRead:
         """The statement of `shape`, built and compiled on first use."""
@@ -128,7 +134,7 @@ class DirectReads:
 _READS: weakref.WeakKeyDictionary[Engine, DirectReads] = weakref.WeakKeyDictionary()
 
 
-def direct_reads(conn: AsyncConnection) -> DirectReads:
+def direct_reads(conn: AsyncConnection | AsyncEngine) -> DirectReads:
     """The compiled statements of `conn`'s engine."""
     engine = conn.sync_engine
     reads = _READS.get(engine)
@@ -157,5 +163,5 @@ async def read_connection(session: AsyncSession) -> AsyncIterator[tuple[AsyncCon
     engine = session.bind
     if not isinstance(engine, AsyncEngine):
         raise TypeError("read_connection needs a session bound to an AsyncEngine")
-    async with engine.connect() as conn:
+    async with direct_reads(engine).slots, engine.connect() as conn:
         yield conn, False
