@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from api.campaign_render import campaign_json
@@ -19,7 +21,11 @@ from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText
 from core import campaigns as service
 from core.campaign_actions import move_to_status
+from core.context import Actor
 from core.models import CampaignCreate, CampaignUpdate, CloneOptions
+from core.uow import UnitOfWork
+from storage.repositories.campaign_list import CampaignRow
+from storage.repositories.paging import Page
 
 router = ApiRouter(tag="Campaigns")
 BASE = "/api/v1/campaigns"
@@ -36,9 +42,15 @@ BASE = "/api/v1/campaigns"
 async def list_campaigns(request: web.Request) -> web.Response:
     """Paged, filtered, searched and sorted campaigns of the caller's tenant."""
     query = parse_query(request, CampaignListQuery)
-    page = await service.list_campaigns(
-        uow_of(request),
-        actor_of(request),
+    page = await list_page(uow_of(request), actor_of(request), query)
+    return ok(list_data(query, page))
+
+
+async def list_page(uow: UnitOfWork, actor: Actor, query: CampaignListQuery) -> Page[CampaignRow]:
+    """The page of campaigns a list query asks for."""
+    return await service.list_campaigns(
+        uow,
+        actor,
         status=query.status,
         type_=query.type,
         search=query.search,
@@ -46,10 +58,13 @@ async def list_campaigns(request: web.Request) -> web.Response:
         page=query.page,
         limit=query.limit,
     )
-    # Built as plain data, not CampaignList (which documents it): per-row models cost more than
-    # the query.
+
+
+def list_data(query: CampaignListQuery, page: Page[CampaignRow]) -> dict[str, Any]:
+    """The data of a list response: the rendered rows and the pagination."""
+    # Plain data, not CampaignList (which documents it): per-row models cost more than the query.
     total, limit = page.total, query.limit
-    data = {
+    return {
         "campaigns": [campaign_json(row) for row in page.items],
         "pagination": {
             "page": query.page,
@@ -58,7 +73,6 @@ async def list_campaigns(request: web.Request) -> web.Response:
             "pages": (total + limit - 1) // limit,
         },
     }
-    return ok(data)
 
 
 @router.route(
