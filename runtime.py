@@ -14,8 +14,6 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
@@ -32,23 +30,18 @@ from core.bootstrap import build_core
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.pacing import TokenLimiter
+from core.event_loop import run
 from core.events import DomainEvent
 from core.logging import configure_logging
 from core.scheduling.bridge import connect_bot_events
+from core.telegram_session import make_bot
 from scheduler.leader import LeaderLock
 from scheduler.service import SchedulerService
 from storage.migrate import upgrade_to_head
 
 log = logging.getLogger("tg_campaigns")
 DEMO_TOKEN = "1000000001:DEMO-offline-emulator-token-not-secret"
-REQUEST_TIMEOUT = 30
 WEBHOOK_PATH = "/telegram/webhook"
-
-
-def make_bot(token: str, api_url: str) -> Bot:
-    """An aiogram Bot whose session talks to `api_url` (Telegram, a local server, the emulator)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=REQUEST_TIMEOUT)
-    return Bot(token, session=session)
 
 
 @dataclass
@@ -231,7 +224,7 @@ def serve_api_only(settings: Settings, events: Connection) -> None:
     """Entry point of an extra HTTP worker process: the REST API and nothing else."""
     configure_logging(settings.log_level, settings.secrets())
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_api_only(settings, events))
+        run(_serve_api_only(settings, events))
 
 
 async def _serve_api_only(settings: Settings, events: Connection) -> None:
@@ -245,6 +238,7 @@ async def _serve_api_only(settings: Settings, events: Connection) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=True)
     await site.start()
+    gc.freeze()  # as in Service.start: no full-collection pauses over start-up objects
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

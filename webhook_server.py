@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from core.auth import default_tenant, mint_key
 from core.bootstrap import build_core
 from core.config import Settings
+from core.event_loop import run
 from core.logging import configure_logging
 from storage.migrate import upgrade_to_head
 
@@ -122,12 +123,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.secrets())
     if args.command == "migrate":
-        asyncio.run(migrate(settings))
+        run(migrate(settings))
     elif args.command == "create-api-key":
-        asyncio.run(create_api_key(settings, args.name))
+        run(create_api_key(settings, args.name))
     else:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(settings))
+            run(serve(settings))
 
 
 if __name__ == "__main__":

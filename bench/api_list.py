@@ -6,7 +6,7 @@ Usage (from the repository root):
     .venv/bin/python bench/api_list.py \\
         --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/api_list.py --campaigns 20000 --duration 10 --concurrency 32
-    .venv/bin/python bench/api_list.py --loop uvloop         # server on uvloop instead of asyncio
+    .venv/bin/python bench/api_list.py --loop asyncio        # stock asyncio server loop
     .venv/bin/python bench/api_list.py --kinds search,sort_name --py-spy /tmp/search.txt
     .venv/bin/python bench/api_list.py --breakdown 30 --duration 0   # in-process cost split only
     .venv/bin/python bench/api_list.py --workers 1,2         # 1, then 2 server processes
@@ -29,7 +29,7 @@ What happens:
    auth cost (bench/api_list_breakdown.py lists the stages).
 5. Server: a separate process (bench/api_list_server.py) runs api.app.create_api_app on
    an aiohttp AppRunner bound to 127.0.0.1 on a free port, exactly as webhook_server.serve does,
-   on the stock asyncio loop or uvloop (--loop).
+   on the service's event loop (core.event_loop: uvloop when installed) unless --loop forces one.
 6. Load: an aiohttp client (uvloop when installed) with --concurrency workers sends a weighted
    mix of list requests with `Authorization: Bearer <key>` for --warmup seconds (responses
    fully parsed and validated; not measured) and then for --duration seconds (measured; a
@@ -108,9 +108,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--loop",
-        choices=("asyncio", "uvloop"),
-        default="asyncio",
-        help="server event loop; the service itself runs stock asyncio (default)",
+        choices=("service", "asyncio", "uvloop"),
+        default="service",
+        help="server event loop: the service's own (core.event_loop: uvloop when installed; "
+        "default), or force asyncio / uvloop",
     )
     p.add_argument("--kinds", help="comma-separated subset of request kinds")
     p.add_argument(

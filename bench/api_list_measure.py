@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.api_list_load import Picker, Stats, drive, kinds_of, run_client
 from bench.api_list_seed import log
+from bench.api_list_server import loop_name
 
 if TYPE_CHECKING:
     from bench.api_list_server import Server
@@ -32,7 +33,8 @@ def measure(
 ) -> dict[str, Any]:
     """Warm up, then load the running server for --duration seconds; the result line."""
     base = f"http://127.0.0.1:{server.port}"
-    log(f"{workers} server process(es) on {base} (loop {args.loop}); warmup {args.warmup}s")
+    loop = loop_name(args.loop)
+    log(f"{workers} server process(es) on {base} (loop {loop}); warmup {args.warmup}s")
     picker = Picker(kinds_of(args))
     key = prepared["key"]
     if args.quiet_wait > 0:
@@ -67,7 +69,7 @@ def measure(
     n = result["requests"]
     result.update(
         workers=workers,
-        loop=args.loop,
+        loop=loop,
         duration_s=round(elapsed, 2),
         server_cpu_pct=round(100 * (cpu1 - cpu0) / wall, 1),
         server_cpu_ms_per_req=round(1000 * (cpu1 - cpu0) / n, 3) if n else None,

@@ -22,6 +22,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.api_list_seed import log, make_engine  # noqa: E402
+from core.event_loop import new_event_loop, run  # noqa: E402
+
+
+def loop_name(choice: str) -> str:
+    """The event loop a --loop choice runs on ("service" resolves to the service's own)."""
+    if choice != "service":
+        return choice
+    loop = new_event_loop()
+    loop.close()
+    return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
 
 
 def serve_main(args: argparse.Namespace) -> None:
@@ -30,13 +40,15 @@ def serve_main(args: argparse.Namespace) -> None:
 
     _die_with_parent()
     logging.basicConfig(level=logging.WARNING, format="server %(levelname)s %(name)s: %(message)s")
-    if args.loop == "uvloop":
+    if args.loop == "asyncio":
+        asyncio.run(serve(args))
+    elif args.loop == "uvloop":
         import uvloop
 
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             runner.run(serve(args))
     else:
-        asyncio.run(serve(args))
+        run(serve(args))
 
 
 def _die_with_parent() -> None:
@@ -173,7 +185,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--database-url", required=True)
     p.add_argument("--schema", help="PostgreSQL schema to put first on the search_path")
-    p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    p.add_argument("--loop", choices=("service", "asyncio", "uvloop"), default="service")
     p.add_argument("--port", type=int, default=0, help="0: a free port")
     p.add_argument("--reuse-port", action="store_true", help="share the port (SO_REUSEPORT)")
     p.add_argument("--server-cprofile", metavar="PATH", help="cProfile between SIGUSR1 and 2")

@@ -20,8 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-REQUEST_TIMEOUT = 30  # runtime.REQUEST_TIMEOUT
-
 
 def rss_mb() -> float:
     """Peak resident set size of this process so far (Linux reports KiB)."""
@@ -53,13 +51,10 @@ def core_for(url: str, schema: str) -> tuple[Any, Any]:
 
 
 def make_bot(token: str, api_base: str) -> Any:
-    """An aiogram Bot built exactly as runtime.make_bot builds the sender's."""
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+    """An aiogram Bot built by the service's own factory (runtime.make_bot)."""
+    from core.telegram_session import make_bot as service_bot
 
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=REQUEST_TIMEOUT)
-    return Bot(token, session=session)
+    return service_bot(token, api_base)
 
 
 async def send(args: argparse.Namespace) -> dict[str, Any]:
@@ -120,6 +115,7 @@ async def send(args: argparse.Namespace) -> dict[str, Any]:
         "user_s": round(usage.ru_utime - usage0.ru_utime, 3),
         "sys_s": round(usage.ru_stime - usage0.ru_stime, 3),
         "rss_mb": rss_mb(),
+        "loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
     }
 
 
@@ -210,7 +206,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--tenant-id", type=int, default=0)
     parser.add_argument("--campaign-id", type=int, default=0)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--loop", choices=("service", "asyncio", "uvloop"), default="service")
     parser.add_argument("--cprofile", default="")
     return parser.parse_args(argv)
 
@@ -223,8 +219,12 @@ def main() -> None:
         import uvloop
 
         result = uvloop.run(role(args))
-    else:
+    elif args.loop == "asyncio":
         result = asyncio.run(role(args))
+    else:  # as `python -m webhook_server` runs
+        from core.event_loop import run
+
+        result = run(role(args))
     print(json.dumps(result), flush=True)
 
 

@@ -22,8 +22,9 @@ from core.auth import default_tenant, mint_key
 from core.context import CoreContext
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.pacing import TokenLimiter
+from core.telegram_session import make_bot
 from emulator.config import EmulatorConfig
-from emulator.testing import EmulatorServer
+from emulator.testing import EmulatorServer, make_token
 from storage.all_models import Base
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
@@ -201,10 +202,15 @@ async def emu(emulator_config: EmulatorConfig) -> AsyncIterator[EmulatorServer]:
         yield server
 
 
+def service_bot(emu: EmulatorServer, token: str | None = None, *, timeout: float = 5) -> Bot:
+    """A Bot built as the service builds its own (runtime.make_bot), talking to `emu`."""
+    return make_bot(token or make_token(), emu.base_url, timeout=timeout)
+
+
 @pytest.fixture
 async def bot(emu: EmulatorServer) -> AsyncIterator[Bot]:
-    """A real aiogram Bot talking HTTP to the emulator."""
-    instance = emu.make_bot(timeout=5)
+    """A real aiogram Bot talking HTTP to the emulator, with the service's session."""
+    instance = service_bot(emu)
     yield instance
     await instance.session.close()
 

@@ -8,7 +8,14 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
-from aiogram.methods import SendAnimation, SendDocument, SendMessage, SendPhoto, SendVideo
+from aiogram.methods import (
+    Response,
+    SendAnimation,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+)
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +27,11 @@ class SentMessage(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     message_id: int
+
+
+# aiogram parses every answer as Response[__returning__], and pydantic caches that class only
+# weakly: unreferenced, a garbage collection drops it and the next answer rebuilds it (ms).
+SENT_RESPONSE = Response[SentMessage]
 
 
 class _Lean:

@@ -18,6 +18,7 @@ from core.delivery.pacing import TokenLimiter
 from emulator.config import EmulatorConfig
 from emulator.testing import EmulatorServer
 from storage.models import Tenant
+from tests.conftest import service_bot
 
 
 @dataclass
@@ -45,7 +46,7 @@ async def running_bot(
     """Start polling; stop and close everything afterwards."""
     limiter = TokenLimiter(30)
     limiter.chats.private_interval = 0.02
-    bot = emu.make_bot(timeout=5)
+    bot = service_bot(emu)
     bot.session.middleware(PacedReplies(limiter))
     progress = ProgressReporter(core, bot, interval=0.3)
     dispatcher = build_dispatcher(core, tenant.id, progress=progress)

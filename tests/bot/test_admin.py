@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from storage.models import Campaign
 from tests.bot.helpers import Person
+from tests.conftest import service_bot
 
 ADMIN = 111  # tests/conftest.py configures ADMIN_IDS=(111,)
 
@@ -106,7 +107,7 @@ async def test_execute_from_the_card_with_live_progress_and_a_chart(core, runnin
         await Person(emu, user.id).says("/start")
     await walk_wizard(ada)
     await ada.presses("Confirm")
-    sender = emu.make_bot(running_bot.bot.token)  # the same bot, without reply pacing
+    sender = service_bot(emu, running_bot.bot.token)  # the same bot, without reply pacing
     await make_engine(rate=20, bot=sender).start()
     await ada.says("/campaigns")
     await ada.presses("Black Friday")

@@ -13,6 +13,7 @@ from core.scheduling.inputs import ScheduleCreate
 from scheduler.leader import LeaderLock
 from scheduler.service import SchedulerService
 from tests.bot.helpers import Person
+from tests.conftest import service_bot
 
 ADMIN = 111
 
@@ -40,7 +41,7 @@ async def test_a_scheduled_run_is_reported_to_admins(
         )
         schedule = await schedules.create_schedule(uow, actor, body)
         due = schedule.next_run_at
-    sender = emu.make_bot(running_bot.bot.token)
+    sender = service_bot(emu, running_bot.bot.token)
     await make_engine(bot=sender).start()
     await SchedulerService(core, LeaderLock(engine)).fire(f"schedule:{schedule.id}", due)
     await emu.wait_until(

@@ -18,6 +18,7 @@ from core.config import Settings
 from runtime import WEBHOOK_PATH, Service
 from storage.models import Subscriber
 from tests.bot.helpers import Person
+from tests.conftest import service_bot
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -76,7 +77,7 @@ async def test_wizard_state_survives_a_restart_with_redis(core, tenant, emu, bac
     prefix = f"test-{uuid.uuid4().hex[:8]}"
     await emu.create_user(id=111, first_name="Ada")
     ada = Person(emu, 111)
-    bot = emu.make_bot()
+    bot = service_bot(emu)
     try:
         for step, (text, expected) in enumerate(
             (("/new", "name"), ("Kept across restarts", "kind"))

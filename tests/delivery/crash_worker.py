@@ -8,13 +8,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-
 from core.context import CoreContext
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.pacing import TokenLimiter
+from core.telegram_session import make_bot
 from storage.db import create_engine, create_session_factory
 
 
@@ -23,7 +20,7 @@ async def main(database_url: str, api_base: str, token: str, rate: float, schema
     settings = {"server_settings": {"search_path": schema}} if schema else None
     engine = create_engine(database_url, connect_args=settings)
     core = CoreContext(session_factory=create_session_factory(engine))
-    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=5))
+    bot = make_bot(token, api_base, timeout=5)
     single = database_url.startswith("sqlite")
     sender = DeliveryEngine(
         core,

@@ -14,6 +14,7 @@ from core.ids import format_id
 from core.statistics import campaign_progress, campaign_statistics, parse_metrics
 from core.subscribers import SubscriberInput, upsert_subscribers
 from storage.models import CampaignEvent, Delivery, Subscriber
+from tests.conftest import service_bot
 from tests.delivery.conftest import add_subscribers, execution, launch, wait_for_status
 
 
@@ -127,7 +128,7 @@ async def test_timeouts_become_unknown_and_are_not_resent(core, actor, emu, bot,
     users = await emu.create_users(6)
     await add_subscribers(core, actor, [u.id for u in users])
     await emu.set_faults(hang_rate=1.0, hang_seconds=3, hang_after_processing=True)
-    short = emu.make_bot(bot.token, timeout=0.5)
+    short = service_bot(emu, bot.token, timeout=0.5)
     try:
         campaign_id, execution_id = await launch(core, actor)
         await make_engine(bot=short).start()
@@ -201,7 +202,7 @@ async def test_cancel_skips_the_rest(core, actor, emu, make_engine):
 async def test_bad_token_fails_the_execution(core, actor, emu, make_engine):
     users = await emu.create_users(3)
     await add_subscribers(core, actor, [u.id for u in users])
-    rejected = emu.make_bot("42:AAbadbadbadbadbadbadbadbadbadbadbadbad")
+    rejected = service_bot(emu, "42:AAbadbadbadbadbadbadbadbadbadbadbadbad")
     await emu.update_config(rejected_tokens=[rejected.token])
     try:
         campaign_id, execution_id = await launch(core, actor)

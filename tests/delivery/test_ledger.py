@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.ids import format_id
 from storage.models import Delivery
 from storage.repositories.deliveries import DeliveryRepository
+from tests.conftest import service_bot
 from tests.delivery.conftest import add_subscribers, launch, wait_for_status
 
 
@@ -19,7 +20,7 @@ async def test_unknown_rows_are_listed_and_resent_on_request(
     users = await emu.create_users(4)
     await add_subscribers(core, actor, [u.id for u in users])
     await emu.set_faults(hang_rate=1.0, hang_seconds=2)  # hangs before processing: not delivered
-    short = emu.make_bot(bot.token, timeout=0.3)
+    short = service_bot(emu, bot.token, timeout=0.3)
     try:
         campaign_id, _ = await launch(core, actor)
         await make_engine(bot=short).start()

@@ -80,3 +80,21 @@ async def test_chat_pacer_spaces_one_chat_but_not_others():
     await chats.acquire(-5)
     await chats.acquire(-5)
     assert t.now == 104.0  # groups: 20 per minute
+
+
+async def test_late_wake_ups_at_high_rates_keep_the_rate_and_the_window():
+    t = VirtualTime()
+
+    async def late_sleep(seconds: float) -> None:
+        await t.sleep(seconds + 0.002)  # a busy event loop wakes every sleeper 2 ms late
+
+    pacer = TokenPacer(1000, clock=t.clock, sleep=late_sleep)
+    grants = []
+    for _ in range(3000):
+        slot = await pacer.acquire(tracked=True)
+        slot.done()
+        grants.append(t.now)
+    achieved = (len(grants) - 1) / (grants[-1] - grants[0])
+    assert 0.97 * 1000 <= achieved <= 1000
+    for i, start in enumerate(grants):
+        assert sum(1 for g in grants[i : i + 1001] if g < start + 1.0) <= 1000
