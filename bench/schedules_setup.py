@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import random
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.bench_db import Database as BenchDatabase  # noqa: E402
 
 ZONES = (
     "UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "America/New_York",
@@ -31,60 +30,11 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-class Database:
-    """A migrated database: a SQLite file in a temp dir, or a private PostgreSQL schema."""
+class Database(BenchDatabase):
+    """The bench database, named bench_sched_*."""
 
     def __init__(self, url: str | None, schema: str | None = None) -> None:
-        self.tmp: str | None = None
-        self.schema = schema
-        if url is None:
-            self.tmp = tempfile.mkdtemp(prefix="bench_sched_")
-            url = f"sqlite+aiosqlite:///{self.tmp}/bench.db"
-        elif url.startswith("postgresql") and schema is None:
-            self.schema = f"bench_sched_{uuid.uuid4().hex[:8]}"
-        self.url = url
-
-    @property
-    def backend(self) -> str:
-        """sqlite or postgresql."""
-        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
-
-    def engine(self) -> Any:
-        """The service's own engine (storage.db), with the schema on the search_path."""
-        from storage.db import create_engine
-
-        settings = {"server_settings": {"search_path": self.schema}} if self.schema else None
-        return create_engine(self.url, connect_args=settings)
-
-    async def _admin(self, sql: str) -> None:
-        from sqlalchemy import text
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(self.url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(sql))
-        finally:
-            await engine.dispose()
-
-    async def create(self) -> None:
-        """Create the schema (PostgreSQL) and migrate to head."""
-        from storage.migrate import upgrade_to_head
-
-        if self.schema:
-            await self._admin(f'CREATE SCHEMA "{self.schema}"')
-        engine = self.engine()
-        try:
-            await upgrade_to_head(engine)
-        finally:
-            await engine.dispose()
-
-    async def drop(self) -> None:
-        """Remove the temp dir or drop the private schema."""
-        if self.tmp:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.schema:
-            await self._admin(f'DROP SCHEMA "{self.schema}" CASCADE')
+        super().__init__(url, schema, prefix="bench_sched")
 
 
 def recurring_block(rng: random.Random, start: datetime) -> dict[str, Any]:

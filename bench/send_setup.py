@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.bench_db import Database as BenchDatabase  # noqa: E402
 
 FIRST_USER_ID = 100_000_001  # the emulator's default user_id_start
 MESSAGE = "Hello {first_name}! Our autumn sale starts today: up to 40% off."
@@ -25,6 +24,13 @@ MESSAGE = "Hello {first_name}! Our autumn sale starts today: up to 40% off."
 def log(message: str) -> None:
     """Progress goes to stderr; stdout carries only the JSON lines."""
     print(message, file=sys.stderr, flush=True)
+
+
+class Database(BenchDatabase):
+    """The bench database, named bench_send_*."""
+
+    def __init__(self, url: str | None) -> None:
+        super().__init__(url, prefix="bench_send")
 
 
 def free_port() -> int:
@@ -92,71 +98,6 @@ class EmulatorProcess:
         """The emulator's counters for one token (accepted sends, 429s, achieved rate)."""
         report = await self.get("/_emulator/stats", token=token)
         return dict(report["bots"].get(token) or {})
-
-
-class Database:
-    """A migrated database: a SQLite file in a temp dir, or a private PostgreSQL schema."""
-
-    def __init__(self, url: str | None) -> None:
-        self.tmp: str | None = None
-        self.schema: str | None = None
-        if url is None:
-            self.tmp = tempfile.mkdtemp(prefix="bench_send_")
-            url = f"sqlite+aiosqlite:///{self.tmp}/bench.db"
-        elif url.startswith("postgresql"):
-            self.schema = f"bench_send_{uuid.uuid4().hex[:8]}"
-        self.url = url
-
-    @property
-    def is_sqlite(self) -> bool:
-        """Whether this is a SQLite database."""
-        return self.url.startswith("sqlite")
-
-    @property
-    def path(self) -> str:
-        """The SQLite file."""
-        return self.url.split(":///", 1)[1]
-
-    def engine(self) -> Any:
-        """The service's own engine (storage.db), with the schema on the search_path."""
-        from storage.db import create_engine
-
-        settings = {"server_settings": {"search_path": self.schema}} if self.schema else None
-        return create_engine(self.url, connect_args=settings)
-
-    async def _admin(self, sql: str) -> None:
-        from sqlalchemy import text
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(self.url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(sql))
-        finally:
-            await engine.dispose()
-
-    async def create(self) -> None:
-        """Create the schema (PostgreSQL) and migrate to head."""
-        from storage.migrate import upgrade_to_head
-
-        if self.schema:
-            await self._admin(f'CREATE SCHEMA "{self.schema}"')
-        engine = self.engine()
-        try:
-            await upgrade_to_head(engine)
-        finally:
-            await engine.dispose()
-
-    async def drop(self) -> None:
-        """Remove the temp dir or drop the private schema."""
-        if self.tmp:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.schema:
-            await self._admin(f'DROP SCHEMA "{self.schema}" CASCADE')
-
-    def copy_to(self, other: Database) -> None:
-        """Copy this (checkpointed) SQLite file into another temp database."""
-        shutil.copyfile(self.path, other.path)
 
 
 async def seed(db: Database, count: int) -> tuple[int, float]:
