@@ -9,7 +9,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.middlewares import UnitOfWorkMiddleware
 from bot.progress import ProgressReporter
-from bot.routers import admin, campaigns, clicks, subscribers, wizard
+from bot.routers import admin, campaigns, clicks, errors, subscribers, wizard
 from core.context import CoreContext
 
 PUBLIC_COMMANDS = [
@@ -49,6 +49,7 @@ def build_dispatcher(
         campaigns.build_router(),
         admin.build_router(),
         subscribers.build_router(),
+        errors.build_router(),
     )
     return dispatcher
 

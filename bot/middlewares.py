@@ -1,4 +1,4 @@
-"""Update middlewares: one unit of work per update."""
+"""Update middlewares: one unit of work per update, committed by the handler before it speaks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from core.context import CoreContext
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """Opens a unit of work for each update, as the `uow` handler argument; commits on success."""
+    """Opens a unit of work for each update, as the `uow` handler argument.
+
+    It never commits: a handler that changes data calls `await uow.commit()` before its
+    first Telegram call about that change, so nobody is told of a change that is not stored
+    and no row lock outlives the change. Whatever a handler left uncommitted is rolled back,
+    which makes a forgotten commit lose the change loudly instead of racing the reply.
+    """
 
     def __init__(self, core: CoreContext) -> None:
         self.core = core
@@ -25,4 +31,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     ) -> Any:
         async with self.core.uow() as uow:
             data["uow"] = uow
-            return await handler(event, data)
+            try:
+                return await handler(event, data)
+            finally:
+                await uow.rollback()

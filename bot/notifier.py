@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -41,9 +42,10 @@ class AdminNotifier:
             )
         if schedule is not None and not failed and not _wants_completion(schedule):
             return
-        name = campaign.name if campaign else f"camp_{event.campaign_id}"
+        name = escape(campaign.name) if campaign else f"camp_{event.campaign_id}"
         if failed:
-            text = f"⚠️ «{name}» failed: {data.get('reason') or 'see the API for details'}"
+            reason = escape(str(data.get("reason") or "see the API for details"))
+            text = f"⚠️ «{name}» failed: {reason}"
         else:
             text = (f"✅ Scheduled run of «{name}» completed: sent {data.get('sent', 0)}, "
                     f"failed {data.get('failed', 0)} of {data.get('total', 0)}.")  # fmt: skip

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, Menu, ScheduleAct
 from storage.models import Campaign
 from storage.models_scheduling import Schedule
+from storage.repositories.campaign_list import CampaignRow
 
 STATUS_FILTERS = ("all", "draft", "scheduled", "active", "paused", "completed", "cancelled")
 ACTION_LABELS = {
@@ -22,6 +25,7 @@ ACTION_LABELS = {
 }
 DESTRUCTIVE = frozenset({"cancel", "delete"})
 PAGE_SIZE = 8
+MENU_TEXT = "<b>Admin menu</b>\nWhat would you like to do?"
 
 
 def menu() -> InlineKeyboardMarkup:
@@ -36,7 +40,7 @@ def menu() -> InlineKeyboardMarkup:
 
 
 def campaign_list(
-    campaigns: list[Campaign], page: int, pages: int, status: str
+    campaigns: list[CampaignRow], page: int, pages: int, status: str
 ) -> InlineKeyboardMarkup:
     """One button per campaign, status filters, paging."""
     builder = InlineKeyboardBuilder()
@@ -62,9 +66,9 @@ def campaign_list(
 
 
 def card_text(campaign: Campaign, audience: int) -> str:
-    """Key facts of a campaign."""
+    """Key facts of a campaign (HTML)."""
     lines = [
-        f"<b>{campaign.name}</b> · camp_{campaign.id}",
+        f"<b>{escape(campaign.name)}</b> · camp_{campaign.id}",
         f"Type: {campaign.type} · Status: <b>{campaign.status}</b>",
         f"Audience now: {audience} · Sent: {campaign.sent_count} · Failed: {campaign.failed_count}",
         f"Clicks: {campaign.clicked_count} · Runs: {campaign.executions_total}",
@@ -127,10 +131,10 @@ def schedule_list(schedules: list[Schedule]) -> InlineKeyboardMarkup:
 def progress_text(
     name: str, percentage: float, sent: int, failed: int, total: int, rate: float, eta: str
 ) -> str:
-    """The live progress message."""
+    """The live progress message (HTML)."""
     filled = int(percentage // 10)
     bar = "█" * filled + "░" * (10 - filled)
     return (
-        f"📤 <b>{name}</b>\n{bar} {percentage:.0f}%\n"
+        f"📤 <b>{escape(name)}</b>\n{bar} {percentage:.0f}%\n"
         f"Sent {sent} · Failed {failed} · of {total}\n{rate:.1f} msg/s · ETA {eta}"
     )

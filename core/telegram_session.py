@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError
 from aiohttp import ClientError, ClientTimeout
 
@@ -87,6 +89,10 @@ class JsonSession(AiohttpSession):
 
 
 def make_bot(token: str, api_url: str, *, timeout: float = REQUEST_TIMEOUT) -> Bot:
-    """An aiogram Bot whose session talks to `api_url` (Telegram, a local server, the emulator)."""
+    """An aiogram Bot whose session talks to `api_url` (Telegram, a local server, the emulator).
+
+    Texts the bot writes itself are HTML (user-provided parts escaped where inserted); campaign
+    content always states its own parse mode, None included, so this default never applies to it.
+    """
     session = JsonSession(api=TelegramAPIServer.from_base(api_url), timeout=timeout)
-    return Bot(token, session=session)
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -58,9 +58,22 @@ class UnitOfWork:
         finally:
             await session.close()
         if exc_type is None:
-            events, self._pending = self._pending, []
-            for event in events:
-                await self.bus.publish(event)
+            await self._publish()
+
+    async def commit(self) -> None:
+        """Commit now and publish the pending events; the unit of work stays open for reads."""
+        await self.session.commit()
+        await self._publish()
+
+    async def rollback(self) -> None:
+        """Drop uncommitted changes and the events that would have followed them."""
+        self._pending = []
+        await self.session.rollback()
+
+    async def _publish(self) -> None:
+        events, self._pending = self._pending, []
+        for event in events:
+            await self.bus.publish(event)
 
     def emit(self, event: DomainEvent) -> None:
         """Queue an event; it is published only if the transaction commits."""

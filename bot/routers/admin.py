@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Menu, ScheduleAct
 from bot.filters import IsAdmin
-from bot.views import menu, schedule_list
+from bot.views import MENU_TEXT, menu, schedule_list
 from core.admins import admin_actor
 from core.errors import DomainError
 from core.ids import format_id
@@ -27,9 +30,10 @@ HELP = (
 )
 
 
-async def show_menu(message: Message) -> None:
-    """/menu."""
-    await message.answer("What would you like to do?", reply_markup=menu())
+async def show_menu(message: Message, state: FSMContext) -> None:
+    """/menu: a fresh start (an unfinished wizard or schedule prompt is left behind)."""
+    await state.clear()
+    await message.answer(MENU_TEXT, reply_markup=menu())
 
 
 async def show_help(event: Message | CallbackQuery) -> None:
@@ -53,7 +57,7 @@ async def show_audience(event: Message | CallbackQuery, uow: UnitOfWork, tenant_
         lines.append("\n<b>Segments</b>")
         for segment in page.items:
             size = await segment_size(uow, segment)
-            lines.append(f"{segment.name} ({format_id('segment', segment.id)}): {size}")
+            lines.append(f"{escape(segment.name)} ({format_id('segment', segment.id)}): {size}")
     await target.answer("\n".join(lines))  # type: ignore[union-attr]
 
 
@@ -71,7 +75,9 @@ async def show_schedules(event: Message | CallbackQuery, uow: UnitOfWork, tenant
     lines = [f"<b>Schedules</b> ({total})"]
     for row in rows:
         nxt = f"{row.next_run_at:%Y-%m-%d %H:%M} UTC" if row.next_run_at else "—"
-        lines.append(f"{row.name} · {row.type} · {row.status} · next {nxt} · runs {row.run_count}")
+        lines.append(
+            f"{escape(row.name)} · {row.type} · {row.status} · next {nxt} · runs {row.run_count}"
+        )
     await target.answer("\n".join(lines), reply_markup=schedule_list(rows))  # type: ignore[union-attr]
 
 
@@ -90,8 +96,10 @@ async def schedule_action(
             await schedules.resume_schedule(uow, actor, row)
         else:
             await schedules.delete_schedule(uow, actor, row)
+        await uow.commit()
     except DomainError as exc:
-        await query.answer(exc.message, show_alert=True)
+        await uow.rollback()
+        await query.answer(exc.message[:190], show_alert=True)
         return
     await query.answer(f"Done: {callback_data.action}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -10,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, Menu
-from bot.filters import IsAdmin
+from bot.filters import NOT_A_COMMAND, IsAdmin
 from bot.states import ScheduleCampaign
 from bot.views import (
     DESTRUCTIVE,
@@ -46,7 +47,7 @@ async def show_list(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: 
         search=None, sort="-createdAt", page=page, limit=PAGE_SIZE,
     )  # fmt: skip
     pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
-    text = f"<b>Campaigns</b> ({status}): {found.total} · page {page}/{pages}"
+    text = f"<b>Campaigns</b> ({escape(status)}): {found.total} · page {page}/{pages}"
     markup = campaign_list(found.items, page, pages, status)
     if isinstance(event, CallbackQuery):
         await event.answer()
@@ -79,63 +80,85 @@ async def act(query: CallbackQuery, callback_data: CampaignAct, state: FSMContex
     """Run a card action through core; ask first when it cannot be undone."""
     message: Message = query.message  # type: ignore[assignment]
     action, campaign_id = callback_data.action, callback_data.campaign_id
-    actor = admin_actor(tenant_id, query.from_user.id)
     if action in DESTRUCTIVE and not callback_data.confirmed:
         await query.answer()
         await message.answer(f"Really {action} camp_{campaign_id}? This cannot be undone.",
                              reply_markup=confirm_keyboard(campaign_id, action))  # fmt: skip
         return
+    if action == "stats":
+        await _send_stats(query, uow, tenant_id, campaign_id)
+        return
+    if action == "schedule":
+        await query.answer()
+        zone = await admin_timezone(uow, tenant_id, query.from_user.id) or "UTC"
+        await state.set_state(ScheduleCampaign.date)
+        await state.update_data(campaign_id=campaign_id, zone=zone)
+        await message.answer(f"Send the date and time as YYYY-MM-DD HH:MM (zone {escape(zone)}).")
+        return
+    try:
+        done = await _change(uow, query.from_user.id, tenant_id, admin_ids, campaign_id, action)
+        await uow.commit()  # before any word about it reaches Telegram; releases the row lock
+    except DomainError as exc:
+        await uow.rollback()
+        await query.answer(exc.message[:190], show_alert=True)
+        return
+    await query.answer(done)
+    if action == "delete":
+        await message.answer(f"camp_{campaign_id} deleted.")
+    elif action != "clone":
+        await _card(message, uow, tenant_id, campaign_id)
+
+
+async def _change(uow: UnitOfWork, admin_id: int, tenant_id: int, admin_ids: frozenset[int],
+                  campaign_id: int, action: str) -> str:  # fmt: skip
+    """Apply a card action under the campaign's row lock; the toast that reports it."""
+    actor = admin_actor(tenant_id, admin_id)
+    campaign = await campaigns.get_campaign(
+        uow, actor, format_id("campaign", campaign_id), lock=True
+    )
+    if action == "execute":
+        # The progress message follows from the campaign.started event, after commit.
+        await campaign_actions.execute_campaign(
+            uow, actor, campaign, ExecuteOptions(), admin_ids=tuple(admin_ids)
+        )
+    elif action == "test_send":
+        options = ExecuteOptions(test_mode=True, test_recipients=[str(admin_id)])
+        await campaign_actions.execute_campaign(uow, actor, campaign, options)
+    elif action == "clone":
+        copy = await campaigns.clone_campaign(uow, actor, campaign, CloneOptions())
+        return f"Cloned as camp_{copy.id}"
+    elif action == "delete":
+        await campaigns.delete_campaign(uow, actor, campaign)
+        return "Deleted"
+    else:
+        await HANDLERS[action](uow, actor, campaign)
+    return f"{action}: done"
+
+
+async def _send_stats(
+    query: CallbackQuery, uow: UnitOfWork, tenant_id: int, campaign_id: int
+) -> None:
+    """The statistics caption and chart; read without a lock, drawn after the transaction ends."""
     try:
         campaign = await campaigns.get_campaign(
-            uow, actor, format_id("campaign", campaign_id), lock=True
+            uow, admin_actor(tenant_id, 0), format_id("campaign", campaign_id)
         )
-        if action == "stats":
-            await query.answer("Drawing the chart…")
-            await _send_stats(message, uow, campaign)
-            return
-        if action == "schedule":
-            await query.answer()
-            zone = await admin_timezone(uow, tenant_id, query.from_user.id) or "UTC"
-            await state.set_state(ScheduleCampaign.date)
-            await state.update_data(campaign_id=campaign_id, zone=zone)
-            await message.answer(f"Send the date and time as YYYY-MM-DD HH:MM (zone {zone}).")
-            return
-        if action == "execute":
-            # The progress message follows from the campaign.started event, after commit.
-            await campaign_actions.execute_campaign(
-                uow, actor, campaign, ExecuteOptions(), admin_ids=tuple(admin_ids)
-            )
-        elif action == "test_send":
-            options = ExecuteOptions(test_mode=True, test_recipients=[str(query.from_user.id)])
-            await campaign_actions.execute_campaign(uow, actor, campaign, options)
-        elif action == "clone":
-            copy = await campaigns.clone_campaign(uow, actor, campaign, CloneOptions())
-            await query.answer(f"Cloned as camp_{copy.id}")
-            return
-        elif action == "delete":
-            await campaigns.delete_campaign(uow, actor, campaign)
-            await query.answer("Deleted")
-            await message.answer(f"camp_{campaign_id} deleted.")
-            return
-        else:
-            await HANDLERS[action](uow, actor, campaign)
+        figures = await statistics.campaign_statistics(uow, campaign, "all", statistics.METRICS)
     except DomainError as exc:
         await query.answer(exc.message[:190], show_alert=True)
         return
-    await query.answer(f"{action}: done")
-    await _card(message, uow, tenant_id, campaign_id)
-
-
-async def _send_stats(message: Message, uow: UnitOfWork, campaign: object) -> None:
-    figures = await statistics.campaign_statistics(uow, campaign, "all", statistics.METRICS)  # type: ignore[arg-type]
+    await uow.commit()  # ends the read transaction before the slow part
+    await query.answer("Drawing the chart…")
     overview = figures["overview"]
     caption = (
-        f"<b>{campaign.name}</b>\n"  # type: ignore[attr-defined]
+        f"<b>{escape(campaign.name)}</b>\n"
         f"Sent {overview['messagesSent']} · Failed {overview['failed']} · "
         f"Clicked {overview['clicked']}\nRead: not available (bots get no read receipts)"
     )
-    png = await asyncio.to_thread(campaign_chart, campaign.name, figures)  # type: ignore[attr-defined]
-    await message.answer_photo(BufferedInputFile(png, "statistics.png"), caption=caption)
+    png = await asyncio.to_thread(campaign_chart, campaign.name, figures)
+    await query.message.answer_photo(  # type: ignore[union-attr]
+        BufferedInputFile(png, "statistics.png"), caption=caption
+    )
 
 
 async def on_schedule_date(
@@ -150,15 +173,17 @@ async def on_schedule_date(
             uow, actor, format_id("campaign", data["campaign_id"]), lock=True
         )
         await campaign_actions.schedule_campaign(uow, actor, campaign, at, data["zone"])
+        await uow.commit()
     except ValueError as exc:
-        await message.answer(f"{exc} Or /cancel.")
+        await message.answer(f"{escape(str(exc))} Or /cancel.")
         return
     except DomainError as exc:
+        await uow.rollback()
         await state.clear()
-        await message.answer(f"Could not schedule: {exc.message}")
+        await message.answer(f"Could not schedule: {escape(exc.message)}")
         return
     await state.clear()
-    await message.answer(f"Scheduled for {at:%Y-%m-%d %H:%M} ({data['zone']}).")
+    await message.answer(f"Scheduled for {at:%Y-%m-%d %H:%M} ({escape(data['zone'])}).")
 
 
 def build_router() -> Router:
@@ -171,5 +196,7 @@ def build_router() -> Router:
     router.callback_query.register(show_list, CampaignPage.filter())
     router.callback_query.register(show_card, CampaignCard.filter())
     router.callback_query.register(act, CampaignAct.filter())
-    router.message.register(on_schedule_date, StateFilter(ScheduleCampaign.date), F.text)
+    router.message.register(
+        on_schedule_date, StateFilter(ScheduleCampaign.date), F.text, NOT_A_COMMAND
+    )
     return router

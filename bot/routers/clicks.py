@@ -17,6 +17,7 @@ async def campaign_button(
     counted = await record_click(
         uow, callback_data.delivery_id, callback_data.index, query.from_user.id
     )
+    await uow.commit()
     await query.answer("Thanks!" if counted else None)
 
 

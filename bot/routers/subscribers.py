@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import F, Router
 from aiogram.filters import (
     KICKED,
@@ -12,10 +14,11 @@ from aiogram.filters import (
     CommandStart,
 )
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.views import menu
+from bot.views import MENU_TEXT, menu
 from core.subscribers import (
     SubscriberStatus,
     TelegramProfile,
@@ -51,23 +54,27 @@ def profile_of(user: User, chat_id: int) -> TelegramProfile:
 async def start(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     uow: UnitOfWork,
     tenant_id: int,
     admin_ids: frozenset[int] = frozenset(),
 ) -> None:
-    """Subscribe (or re-subscribe); a deep-link payload is kept as the source."""
+    """Subscribe (a deep-link payload is kept as the source); admins also get the menu."""
     if message.from_user is None:
         return
     source = (command.args or "").strip()[:128] or None
     profile = profile_of(message.from_user, message.chat.id)
     _, created = await register_from_bot(uow, tenant_id, profile, source)
+    await uow.commit()
     greeting = "Welcome" if created else "Welcome back"
     await message.answer(
-        f"{greeting}, {message.from_user.first_name}! You are subscribed.\n"
+        f"{greeting}, {escape(message.from_user.first_name)}! You are subscribed.\n"
         "Send /stop any time to unsubscribe, /help for help."
     )
     if message.from_user.id in admin_ids:
-        await message.answer("You are an admin.", reply_markup=menu())
+        # /start is a fresh start: an unfinished wizard or schedule prompt is left behind.
+        await state.clear()
+        await message.answer(MENU_TEXT, reply_markup=menu())
 
 
 async def stop(message: Message, uow: UnitOfWork, tenant_id: int) -> None:
@@ -77,6 +84,7 @@ async def stop(message: Message, uow: UnitOfWork, tenant_id: int) -> None:
     await change_status_from_bot(
         uow, tenant_id, message.from_user.id, SubscriberStatus.UNSUBSCRIBED
     )
+    await uow.commit()
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text="Subscribe again", callback_data=Resubscribe())
     await message.answer(
@@ -89,6 +97,7 @@ async def resubscribe(query: CallbackQuery, uow: UnitOfWork, tenant_id: int) -> 
     """The button under /stop."""
     chat_id = query.message.chat.id if query.message else query.from_user.id
     await register_from_bot(uow, tenant_id, profile_of(query.from_user, chat_id), None)
+    await uow.commit()
     await query.answer("You are subscribed again.")
     if query.message is not None:
         await query.bot.send_message(chat_id, "Welcome back! You are subscribed.")  # type: ignore[union-attr]
@@ -102,11 +111,13 @@ async def help_command(message: Message) -> None:
 async def blocked(update: ChatMemberUpdated, uow: UnitOfWork, tenant_id: int) -> None:
     """The user blocked the bot."""
     await change_status_from_bot(uow, tenant_id, update.from_user.id, SubscriberStatus.BLOCKED)
+    await uow.commit()
 
 
 async def unblocked(update: ChatMemberUpdated, uow: UnitOfWork, tenant_id: int) -> None:
     """The user unblocked the bot: reachable again."""
     await change_status_from_bot(uow, tenant_id, update.from_user.id, SubscriberStatus.ACTIVE)
+    await uow.commit()
 
 
 def build_router() -> Router:

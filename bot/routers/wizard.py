@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Choice, Menu, Nav
 from bot.capture import message_content
-from bot.filters import IsAdmin
+from bot.filters import NOT_A_COMMAND, IsAdmin
 from bot.prompts import keyboard, prompt
 from bot.states import NewCampaign
 from core import drafts
@@ -60,21 +61,21 @@ async def ask(
 def _when_text(draft: drafts.Draft) -> str:
     if draft.when == "at" and draft.at is not None:
         local = draft.at.astimezone(ZoneInfo(draft.timezone))
-        return f"at {local:%Y-%m-%d %H:%M} ({draft.timezone})"
+        return f"at {local:%Y-%m-%d %H:%M} ({escape(draft.timezone)})"
     if draft.when in ("daily", "weekly"):
-        return f"{draft.when} at {draft.time_of_day} ({draft.timezone})"
+        return f"{draft.when} at {draft.time_of_day} ({escape(draft.timezone)})"
     return {"now": "now", "draft": "saved as a draft"}.get(draft.when, draft.when)
 
 
 def _summary(draft: drafts.Draft) -> str:
     audience = "everyone"
     if draft.audience_kind != "all":
-        audience = f"{draft.audience_kind} {draft.audience_value}"
+        audience = f"{draft.audience_kind} {escape(draft.audience_value or '')}"
     variant = f", A/B: {draft.variant_weight}% get variant B" if draft.variant else ""
     return (
         "Above is the message as recipients will see it.\n"
-        f"<b>{draft.name}</b> ({draft.type.value}) → {audience}{variant}; {_when_text(draft)}. "
-        "Confirm?"
+        f"<b>{escape(draft.name or '')}</b> ({draft.type.value}) → {audience}{variant}; "
+        f"{_when_text(draft)}. Confirm?"
     )
 
 
@@ -148,19 +149,20 @@ async def on_text_step(
         elif step == "timezone":
             draft.timezone = check_timezone(text.strip()) or "UTC"
             await remember_timezone(uow, tenant_id, message.chat.id, draft.timezone)
+            await uow.commit()
             nxt = "date" if draft.when == "at" else "recurring"
         else:
             await message.answer("Please use the buttons above, or /cancel.")
             return
     except ValueError as exc:
         await message.answer(
-            f"{exc}\n\n{prompt(step, draft.timezone)}", reply_markup=keyboard(step)
+            f"{escape(str(exc))}\n\n{prompt(step, draft.timezone)}", reply_markup=keyboard(step)
         )
         return
     await _save(state, draft)
     if step == "audience_value":
         count = await drafts.audience_count(uow, admin_actor(tenant_id, 0), draft)
-        await message.answer(f"Tag {draft.audience_value}: {count} subscribers now.")
+        await message.answer(f"Tag {escape(draft.audience_value or '')}: {count} subscribers now.")
     await ask(message, state, nxt, uow, tenant_id)
 
 
@@ -175,7 +177,7 @@ async def on_content(message: Message, state: FSMContext, uow: UnitOfWork, tenan
             )
         drafts.check_message(content)
     except ValueError as exc:
-        await message.answer(f"{exc}\n\n{prompt(step)}", reply_markup=keyboard(step))
+        await message.answer(f"{escape(str(exc))}\n\n{prompt(step)}", reply_markup=keyboard(step))
         return
     draft = await _draft(state)
     if step == "content":
@@ -226,6 +228,7 @@ async def on_choice(query: CallbackQuery, callback_data: Choice, state: FSMConte
     elif step == "timezone":
         draft.timezone = value
         await remember_timezone(uow, tenant_id, query.from_user.id, value)
+        await uow.commit()
         nxt = "date" if draft.when == "at" else "recurring"
     elif step == "confirm":
         await _confirm(message, state, draft, uow, tenant_id, query.from_user.id, admin_ids)
@@ -242,12 +245,15 @@ async def _confirm(message: Message, state: FSMContext, draft: drafts.Draft, uow
     actor = admin_actor(tenant_id, admin_id)
     try:
         campaign, outcome = await drafts.confirm(uow, actor, draft, tuple(admin_ids))
+        await uow.commit()  # "Saved" is only ever said about a stored campaign
     except DomainError as exc:
-        await message.answer(f"Could not save: {exc.message}")
+        await uow.rollback()
+        await message.answer(f"Could not save: {escape(exc.message)}")
         return
     await state.clear()
     await message.answer(
-        f"Saved campaign camp_{campaign.id} «{campaign.name}»: {outcome}. /campaigns to see it."
+        f"Saved campaign camp_{campaign.id} «<b>{escape(campaign.name)}</b>»: {escape(outcome)}. "
+        "/campaigns to see it."
     )
 
 
@@ -262,6 +268,7 @@ def build_router() -> Router:
     router.callback_query.register(navigate, Nav.filter())
     router.callback_query.register(on_choice, Choice.filter(), StateFilter(NewCampaign))
     content_states = StateFilter(NewCampaign.content, NewCampaign.variant_content)
-    router.message.register(on_content, content_states)
-    router.message.register(on_text_step, StateFilter(NewCampaign), F.text)
+    # Commands are never answers: /start, /menu… reach their own handlers mid-wizard.
+    router.message.register(on_content, content_states, NOT_A_COMMAND)
+    router.message.register(on_text_step, StateFilter(NewCampaign), F.text, NOT_A_COMMAND)
     return router

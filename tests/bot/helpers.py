@@ -1,9 +1,20 @@
-"""Driving the bot like a person: type, wait for the answer, press a button by its label."""
+"""Driving the bot like a person; witnessing the database at the moment the bot speaks."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from sqlalchemy import exc, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from emulator.records import MessageRecord
 from emulator.testing import EmulatorServer
+from storage.models import Campaign
 
 
 class Person:
@@ -47,16 +58,81 @@ class Person:
             await self.emu.wait_until(lambda: len(self.inbox()) >= before + expect, within=within)
         return self.inbox()[before:]
 
-    async def _press(
-        self, message_id: int, text: str, expect: int, within: float
-    ) -> list[MessageRecord]:
-        before = len(self.inbox())
-        await self.emu.press_button(self.user_id, message_id, text=text)
-        if expect:
-            await self.emu.wait_until(lambda: len(self.inbox()) >= before + expect, within=within)
-        return self.inbox()[before:]
-
     def last_text(self) -> str:
         """The newest message's text or caption."""
         last = self.inbox()[-1]
         return last.text or last.caption or ""
+
+
+def said(method: TelegramMethod[Any]) -> str:
+    """The words of a Bot API call (message text, caption or callback answer)."""
+    return getattr(method, "text", None) or getattr(method, "caption", None) or ""
+
+
+class Witness(BaseRequestMiddleware):
+    """Runs `probe` as each call that speaks leaves, before Telegram (the emulator) sees it."""
+
+    def __init__(self, probe: Callable[[], Awaitable[Any]]) -> None:
+        self.probe = probe
+        self.seen: list[tuple[TelegramMethod[Any], Any]] = []
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not isinstance(method, GetUpdates):  # polling runs beside the handlers
+            self.seen.append((method, await self.probe()))
+        return await make_request(bot, method)
+
+    def when_said(self, words: str) -> list[Any]:
+        """What the probe found each time the bot said something containing `words`."""
+        return [found for method, found in self.seen if words in said(method)]
+
+
+async def writable(engine: AsyncEngine, backend: str, table: str, row_id: int) -> bool:
+    """Whether another connection may change that row right now (no lock held on it)."""
+    async with engine.connect() as conn:
+        if backend == "sqlite":  # one writer at a time: any open write transaction blocks
+            await conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        else:
+            await conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+        try:
+            await conn.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})
+        except exc.DBAPIError:
+            return False
+        finally:
+            await conn.rollback()
+            if backend == "sqlite":
+                await conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+        return True
+
+
+ADMIN = 111  # tests/conftest.py configures ADMIN_IDS=(111,)
+
+
+async def admin(emu: EmulatorServer) -> Person:
+    """Ada, the admin, after her /start."""
+    await emu.create_user(id=ADMIN, first_name="Ada")
+    person = Person(emu, ADMIN)
+    await person.says("/start", expect=2)  # welcome + admin menu
+    return person
+
+
+async def campaigns(core: Any) -> list[Campaign]:
+    """Every stored campaign, oldest first (read from a fresh session)."""
+    async with core.uow() as uow:
+        return list(await uow.session.scalars(select(Campaign).order_by(Campaign.id)))
+
+
+async def walk_wizard(ada: Person, *, when: str = "Just save the draft") -> None:
+    """Through the wizard to the Confirm button: Black Friday, to everyone."""
+    await ada.says("/new")
+    await ada.says("Black Friday")
+    await ada.presses("engagement")
+    await ada.says("Hello {first_name}, 30% off!")
+    await ada.says("Shop now | https://example.com/sale")
+    await ada.presses("Everyone", expect=2)  # the count, then the A/B question
+    await ada.presses("No")
+    await ada.presses(when, expect=2)  # the preview, then the summary with Confirm
