@@ -11,13 +11,12 @@ import signal
 from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from api.app import create_api_app
@@ -38,9 +37,12 @@ from core.telegram_session import make_bot
 from scheduler.leader import LeaderLock
 from scheduler.service import SchedulerService
 from storage.migrate import upgrade_to_head
+from telegram_webhook import CheckedRequestHandler, drain
+
+if TYPE_CHECKING:
+    from demo import Demo
 
 log = logging.getLogger("tg_campaigns")
-DEMO_TOKEN = "1000000001:DEMO-offline-emulator-token-not-secret"
 WEBHOOK_PATH = "/telegram/webhook"
 
 
@@ -53,17 +55,22 @@ class Service:
     api_base: str = ""
     telegram_url: str = ""
     emulated: bool = False
+    demo: Demo | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def start(self) -> None:
         """Bring every part up, in dependency order."""
+        if self.settings.bot_token is None:
+            from demo import with_demo_admin
+
+            self.settings = with_demo_admin(self.settings)
         settings = self.settings
         self.core, engine = build_core(settings)
         self._stack.push_async_callback(engine.dispose)
         await upgrade_to_head(engine)
         tenant_id, self.startup_key = await self._bootstrap_tenant()
-        token, self.telegram_url = await self._telegram()
+        token, self.telegram_url = await self._telegram(tenant_id)
         limiter = TokenLimiter(settings.send_rate)
         sender_bot = make_bot(token, self.telegram_url)
         reply_bot = make_bot(token, self.telegram_url)
@@ -126,20 +133,18 @@ class Service:
             minted = await rotate_startup_key(uow, tenant.id)
             return tenant.id, minted.key
 
-    async def _telegram(self) -> tuple[str, str]:
+    async def _telegram(self, tenant_id: int) -> tuple[str, str]:
         if self.settings.bot_token is not None:
             return self.settings.bot_token.get_secret_value(), self.settings.telegram_api_url
         # Offline demo: the project's own Bot API emulator with simulated subscribers.
-        from emulator.config import EmulatorConfig
-        from emulator.testing import EmulatorServer
+        from demo import DEMO_TOKEN, create_demo_campaign, start_demo
 
-        config = EmulatorConfig(users=self.settings.emulator_users, greet=True, click_rate=0.1)
-        server = EmulatorServer(config, port=self.settings.emulator_port)
-        await server.start()
-        self._stack.push_async_callback(server.stop)
+        self.demo = await start_demo(self.settings, self.core)
+        self._stack.push_async_callback(self.demo.emulator.stop)
+        self.demo.campaign_id = await create_demo_campaign(self.core, tenant_id)
         self.emulated = True
-        self.emulator = server
-        return DEMO_TOKEN, server.base_url
+        self.emulator = self.demo.emulator
+        return DEMO_TOKEN, self.emulator.base_url
 
     async def _start_polling(self, dispatcher: Dispatcher, bot: Bot) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
@@ -151,13 +156,15 @@ class Service:
                 await dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            # Polling hands each update to its own task and does not wait for them.
+            await drain(dispatcher._handle_update_tasks)
 
         self._stack.push_async_callback(stop_polling)
 
     def _mount_webhook(self, app: web.Application, dispatcher: Dispatcher, bot: Bot) -> None:
-        # SimpleRequestHandler answers 401 to a request without the right secret header.
+        # 401 without the right secret header; 400 for a body that is not an Update.
         secret = self.settings.webhook_secret
-        SimpleRequestHandler(
+        CheckedRequestHandler(
             dispatcher=dispatcher,
             bot=bot,
             secret_token=secret.get_secret_value() if secret else None,

@@ -22,10 +22,11 @@ from core.auth import default_tenant, mint_key
 from core.bootstrap import build_core
 from core.config import Settings
 from core.event_loop import run
-from core.logging import configure_logging
+from core.logging import configure_logging, redact_also
 from storage.migrate import upgrade_to_head
 
 if TYPE_CHECKING:
+    from demo import Demo
     from runtime import Service
 
 
@@ -44,7 +45,6 @@ def load_settings() -> Settings:
 def banner(service: Service) -> str:
     """What a person sees after start-up: where things are and what to try."""
     base = service.api_base
-    auth = '-H "Authorization: Bearer $API_KEY"'
     lines = [f"tg-campaigns API listening on {base}"]
     if service.startup_key:
         lines += [
@@ -53,22 +53,12 @@ def banner(service: Service) -> str:
         ]
     else:
         lines.append("API keys: the API_TOKEN you configured, or keys from create-api-key")
-    if not service.emulated:
+    if service.demo is None:
         lines.append(f"Telegram Bot API: {service.telegram_url}")
         return "\n".join(lines)
-    emu = service.telegram_url
-    lines += [
-        f"No BOT_TOKEN: offline demo on the local Bot API emulator at {emu}",
-        f"  ({service.settings.emulator_users} simulated subscribers are sending /start now)",
-        "Try:",
-        f"  curl -s {auth} {base}/api/v1/subscribers?limit=3",
-        f"  curl -s -X POST {auth} -H 'Content-Type: application/json' \\",
-        f"       {base}/api/v1/campaigns \\",
-        """       -d '{"name": "Hello", "messages": [{"content": "Hi {first_name}!"}]}'""",
-        f"  curl -s -X POST {auth} {base}/api/v1/campaigns/camp_1/execute",
-        f"  curl -s {auth} {base}/api/v1/campaigns/camp_1/progress",
-        f"  curl -s {emu}/_emulator/chats/100000001/messages  # what a simulated user got",
-    ]
+    from demo import banner_lines
+
+    lines += banner_lines(service.demo, base)
     return "\n".join(lines)
 
 
@@ -83,12 +73,23 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    announce: asyncio.Task[None] | None = None
     try:
         await service.start()
+        if service.startup_key:
+            redact_also(service.startup_key)
         print(banner(service), flush=True)
+        if service.demo is not None and service.demo.expected:
+            announce = asyncio.create_task(_announce_registrations(service.demo))
         await stop.wait()
     finally:
+        if announce is not None:
+            announce.cancel()
         await service.stop()
+
+
+async def _announce_registrations(demo: Demo) -> None:
+    print(await demo.registered_line(), flush=True)
 
 
 async def migrate(settings: Settings) -> None:

@@ -19,13 +19,18 @@ def on_bot_connect(state: EmulatorState, bot: BotState) -> None:
         state.spawn(_greet(state, bot))
 
 
-async def _greet(state: EmulatorState, bot: BotState) -> None:
-    """Every non-deactivated user sends /start, evenly spread over `greet_spread` seconds.
+def greeters(state: EmulatorState) -> list[VirtualUser]:
+    """The users who send /start by themselves: autonomous and not deactivated.
 
     Users who blocked the bot greet too: the bot then knows them and meets the 403 later,
     which is what a campaign sender has to cope with.
     """
-    users = [user.id for user in state.world.users.values() if not user.deactivated]
+    return [u for u in state.world.users.values() if u.autonomous and not u.deactivated]
+
+
+async def _greet(state: EmulatorState, bot: BotState) -> None:
+    """Every greeter sends /start, evenly spread over `greet_spread` seconds."""
+    users = [greeter.id for greeter in greeters(state)]
     if not users:
         return
     loop = asyncio.get_running_loop()
@@ -44,9 +49,12 @@ async def _greet(state: EmulatorState, bot: BotState) -> None:
 def maybe_schedule_click(
     state: EmulatorState, bot: BotState, user: VirtualUser, record: MessageRecord
 ) -> None:
-    """With probability click_rate, press a random button of a fresh inline keyboard later."""
+    """With probability click_rate, press a random button of a fresh inline keyboard later.
+
+    Never in the chat of a user a person drives (an admin's menus are theirs to press).
+    """
     config = state.config
-    if config.click_rate <= 0 or user.deactivated:
+    if config.click_rate <= 0 or user.deactivated or not user.autonomous:
         return
     rng = state.rng
     if rng.random() >= config.click_rate:

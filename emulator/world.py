@@ -23,6 +23,9 @@ class VirtualUser:
     deactivated: bool = False
     # Default for every bot; per-bot choices made later live in `block_overrides`.
     blocked: bool = False
+    # False for a user a person drives through the control API (the demo's admin): the
+    # simulated behaviour (greeting, clicking) leaves that chat alone.
+    autonomous: bool = True
     block_overrides: dict[int, bool] = field(default_factory=dict)
     started_bots: set[int] = field(default_factory=set)
     chat_api: dict[str, Any] = field(default_factory=dict)

@@ -67,7 +67,13 @@ def create_engine(
     url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
 ) -> AsyncEngine:
     """An async engine for `url`, creating the SQLite folder and setting its pragmas."""
-    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": json_loads}
+    # hide_parameters: bound values (names, message texts) stay out of echo lines and of the
+    # text of database errors, which end up in logged tracebacks.
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "hide_parameters": True,
+        "json_deserializer": json_loads,
+    }
     if connect_args:
         kwargs["connect_args"] = connect_args
     if url.startswith("sqlite"):
