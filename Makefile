@@ -39,3 +39,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
+
+# The long schemathesis run (≥ 20,000 cases; prints its counts as one JSON line).
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) bench/fuzz.py

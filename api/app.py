@@ -48,4 +48,5 @@ def create_api_app(core: CoreContext, routers: tuple[ApiRouter, ...] = ROUTERS) 
     for router in routers:
         router.register(app)
     app[OPENAPI] = build_openapi([spec for r in routers for spec in r.specs], VERSION)
+    system.mount_docs(app)
     return app

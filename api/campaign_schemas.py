@@ -6,11 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import Out, Pagination, UtcTime
+from api.schemas import Out, PageQuery, Pagination, SkipQuery, UtcTime
 from core.ids import format_id
 from core.lifecycle import allowed_actions
+from core.models import CampaignStatusIn, CampaignTypeIn
+from core.validation import Line, Lowercase, QueryInt, Uppercase
 from storage.models import Campaign
+from storage.repositories.campaigns import SORTABLE
 
+SORT_PATTERN = f"^-?(?:{'|'.join(SORTABLE)})$"
 AB_STATE = {"active": "running", "paused": "paused", "completed": "completed"}
 
 
@@ -147,18 +151,13 @@ def campaign_out(campaign: Campaign, total_count: int | None = None) -> Campaign
     )
 
 
-class CampaignListQuery(BaseModel):
+class CampaignListQuery(PageQuery):
     """Query of GET /campaigns."""
 
-    model_config = ConfigDict(extra="ignore")
-    page: int = Field(default=1, ge=1, le=1_000_000)
-    limit: int = Field(default=20, ge=1, le=100)
-    status: (
-        Literal["draft", "scheduled", "active", "paused", "completed", "cancelled", "failed"] | None
-    ) = None
-    type: Literal["message", "invitation", "data_collection", "engagement", "custom"] | None = None
-    sort: str = Field(default="-createdAt", max_length=32)
-    search: str | None = Field(default=None, max_length=200)
+    status: CampaignStatusIn | None = None
+    type: CampaignTypeIn | None = None
+    sort: str = Field(default="-createdAt", max_length=32, pattern=SORT_PATTERN)
+    search: Line | None = Field(default=None, max_length=200)
 
 
 class ExecuteResult(Out):
@@ -225,8 +224,8 @@ class StatisticsQuery(BaseModel):
     """Query of GET /statistics."""
 
     model_config = ConfigDict(extra="ignore")
-    period: str = "all"
-    metrics: str = "all"
+    period: Lowercase[str] = Field(default="all", max_length=32)
+    metrics: Lowercase[str] = Field(default="all", max_length=200)
 
 
 class StatisticsOut(Out):
@@ -241,16 +240,18 @@ class StatisticsOut(Out):
     variations: list[dict[str, Any]] | None = None
 
 
-class InteractionsQuery(BaseModel):
+class InteractionsQuery(SkipQuery):
     """Query of GET /interactions (tenant-campaigns-api.md paging)."""
 
-    model_config = ConfigDict(extra="ignore")
     type: (
-        Literal["SENT", "DELIVERED", "OPENED", "CLICKED", "CONVERTED", "UNSUBSCRIBED", "BOUNCED"]
+        Uppercase[
+            Literal[
+                "SENT", "DELIVERED", "OPENED", "CLICKED", "CONVERTED", "UNSUBSCRIBED", "BOUNCED"
+            ]
+        ]
         | None
     ) = None
-    skip: int = Field(default=0, ge=0)
-    take: int = Field(default=25, ge=1, le=100)
+    take: QueryInt = Field(default=25, ge=1, le=100)
 
 
 class InteractionOut(Out):

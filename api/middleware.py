@@ -9,7 +9,7 @@ from aiohttp.typedefs import Handler
 
 from api.envelope import fail
 from api.keys import ACTOR, AUTH, CORE, UOW
-from api.parsing import PayloadTooLarge
+from api.parsing import PayloadTooLarge, UnsupportedMediaType
 from core.errors import (
     ConflictError,
     DomainError,
@@ -25,6 +25,7 @@ HTTP_CODES = {
     404: ("NOT_FOUND", "No such endpoint."),
     405: ("METHOD_NOT_ALLOWED", "This endpoint does not accept that method."),
     413: ("PAYLOAD_TOO_LARGE", "The request body is too large."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "The body must be JSON."),
 }
 
 
@@ -47,6 +48,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return fail(_status_of(exc), exc.code, exc.message, exc.details)
     except PayloadTooLarge as exc:
         return fail(413, "PAYLOAD_TOO_LARGE", str(exc))
+    except UnsupportedMediaType as exc:
+        return fail(415, "UNSUPPORTED_MEDIA_TYPE", str(exc))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -68,6 +71,12 @@ def _presented_key(request: web.Request) -> str | None:
     return request.headers.get("X-API-Key") or None
 
 
+def _plausible(key: str) -> bool:
+    # Keys are printable ASCII; header bytes that are not (undecodable bytes arrive as
+    # surrogates) can never match one, so they are refused before hashing.
+    return key.isascii() and key.isprintable()
+
+
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Require a valid API key on /api/ routes; the key decides the tenant."""
@@ -82,7 +91,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         )
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    actor = await request.app[AUTH].authenticate(presented)
+    actor = await request.app[AUTH].authenticate(presented) if _plausible(presented) else None
     if actor is None:
         response = fail(401, "UNAUTHORIZED", "The API key is not valid.")
         response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

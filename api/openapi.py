@@ -19,48 +19,83 @@ from openapi_pydantic import (
 from openapi_pydantic.util import PydanticSchema, construct_open_api_with_schema_class
 from pydantic import BaseModel
 
+from api.openapi_rules import (
+    ERROR_TEXT,
+    ID_PARAMETER,
+    TAGS,
+    error_statuses,
+    inline_refs,
+    links_for,
+    operation_ids,
+    parameter_schema,
+    standard_bounds,
+)
 from api.registry import RouteSpec
 from api.schemas import ErrorEnvelope
 
 OPENAPI = web.AppKey("openapi", dict)
-ERROR_TEXT = {
-    400: "Malformed JSON or invalid fields (each named in error.details)",
-    401: "Missing or invalid API key",
-    404: "Not found for this tenant",
-    409: "Not allowed in the current status (error.details lists allowed actions)",
-    413: "Body too large",
-}
 SECURITY_SCHEMES = {
-    "bearer": {"type": "http", "scheme": "bearer"},
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <API key>",
+    },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
 }
+SECURITY = [{"bearer": []}, {"apiKey": []}]
+UNAUTHORIZED_HEADERS = {
+    "WWW-Authenticate": {
+        "description": "The Bearer challenge",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^Bearer"},
+    }
+}
+DESCRIPTION = (
+    "Every answer is an envelope: `{success: true, data}` or "
+    "`{success: false, error: {code, message, details}}`. "
+    "Send the API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
+)
 
 
 def _json(model: type[BaseModel]) -> dict[str, MediaType]:
     return {"application/json": MediaType(media_type_schema=PydanticSchema(schema_class=model))}
 
 
-def _query_parameters(model: type[BaseModel]) -> list[Parameter]:
+def _query_parameters(path: str, model: type[BaseModel]) -> list[Parameter]:
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
+    defs = schema.get("$defs", {})
     return [
         Parameter(
             name=name,
             param_in="query",
             required=name in required,
-            param_schema={k: v for k, v in prop.items() if k != "title"},
+            param_schema=parameter_schema(path, name, inline_refs(prop, defs)),
         )
         for name, prop in schema.get("properties", {}).items()
     ]
 
 
-def _operation(spec: RouteSpec) -> Operation:
-    parameters = [
-        Parameter(name=name, param_in="path", required=True, param_schema={"type": "string"})
-        for name in re.findall(r"{(\w+)}", spec.path)
+def _path_schema(name: str) -> dict[str, Any]:
+    return dict(ID_PARAMETER) if name == "id" else {"type": "string"}
+
+
+def _path_parameters(path: str) -> list[Parameter]:
+    return [
+        Parameter(
+            name=name,
+            param_in="path",
+            required=True,
+            param_schema=parameter_schema(path, name, _path_schema(name)),
+        )
+        for name in re.findall(r"{(\w+)}", path)
     ]
+
+
+def _operation(spec: RouteSpec, operation_id: str) -> Operation:
+    parameters = _path_parameters(spec.path)
     if spec.query is not None:
-        parameters += _query_parameters(spec.query)
+        parameters += _query_parameters(spec.path, spec.query)
     responses: dict[str, Response] = {
         str(status): Response(
             description=spec.summary,
@@ -68,14 +103,16 @@ def _operation(spec: RouteSpec) -> Operation:
         )
         for status in (spec.status, *spec.also)
     }
-    for status in spec.errors:
+    for status in error_statuses(spec):
         responses[str(status)] = Response(
-            description=ERROR_TEXT[status], content=_json(ErrorEnvelope)
+            description=ERROR_TEXT[status],
+            content=_json(ErrorEnvelope),
+            headers=UNAUTHORIZED_HEADERS if status == 401 else None,
         )
     return Operation(
         summary=spec.summary,
         description=(spec.handler.__doc__ or "").strip() or None,
-        operationId=f"{spec.method.lower()}_{spec.handler.__name__}",
+        operationId=operation_id,
         tags=[spec.tag],
         parameters=parameters or None,
         requestBody=(
@@ -84,20 +121,45 @@ def _operation(spec: RouteSpec) -> Operation:
             else None
         ),
         responses=responses,
-        security=None if spec.public else [{"bearer": []}, {"apiKey": []}],
+        security=None if spec.public else SECURITY,
     )
+
+
+def _add_links(data: dict[str, Any], specs: list[RouteSpec], ids: dict[int, str]) -> None:
+    for spec in specs:
+        links = links_for(spec, specs, ids)
+        if links:
+            responses = data["paths"][spec.path][spec.method.lower()]["responses"]
+            responses["201"]["links"] = links
+
+
+def _tidy_parameters(data: dict[str, Any]) -> None:
+    # openapi-pydantic dumps these defaults; on path parameters the 3.1 meta-schema forbids them.
+    for item in data["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                for key in ("allowEmptyValue", "allowReserved", "deprecated"):
+                    if parameter.get(key) is False:
+                        del parameter[key]
 
 
 def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
     """The whole document as a JSON-ready dict."""
+    ids = operation_ids(specs)
     paths: dict[str, dict[str, Operation]] = {}
-    for spec in specs:
-        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
+    for index, spec in enumerate(specs):
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, ids[index])
     document = OpenAPI(
-        info=Info(title="tg-campaigns API", version=version),
+        info=Info(title="tg-campaigns API", version=version, description=DESCRIPTION),
         paths={path: PathItem(**ops) for path, ops in paths.items()},
     )
     document = construct_open_api_with_schema_class(document)
     data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    components = data.setdefault("components", {})
+    components["schemas"] = standard_bounds(components.get("schemas", {}))
+    components["securitySchemes"] = SECURITY_SCHEMES
+    used = dict.fromkeys(spec.tag for spec in specs)
+    data["tags"] = [{"name": tag, "description": TAGS.get(tag, tag)} for tag in used]
+    _add_links(data, specs, ids)
+    _tidy_parameters(data)
     return data

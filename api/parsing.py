@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from core.errors import ValidationFailed
+from core.validation import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY = 1024 * 1024
+# A whole body may nest a little deeper than one free-form value inside it.
+MAX_BODY_DEPTH = MAX_JSON_DEPTH + 8
+JSON_MEDIA = re.compile(r"application/(json|[A-Za-z0-9.!#$%&'^_`|~-]+\+json)")
 
 
 class PayloadTooLarge(Exception):
@@ -20,6 +26,16 @@ class PayloadTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body exceeds {limit // 1024} KiB.")
         self.limit = limit
+
+
+class UnsupportedMediaType(Exception):
+    """A body was sent with a Content-Type other than JSON."""
+
+    def __init__(self, content_type: str | None) -> None:
+        shown = content_type or "none"
+        super().__init__(
+            f"The body must be JSON (Content-Type: application/json), not '{shown[:100]}'."
+        )
 
 
 FRIENDLY = {
@@ -52,17 +68,96 @@ def validation_details(error: ValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _raise_invalid(
+    details: list[dict[str, Any]], what: str, codes: dict[str, str] | None = None
+) -> None:
+    """400 naming every field; `codes` maps an error type to the code used when every
+    problem is of that type (e.g. the Scheduled Campaigns API's INVALID_TIMEZONE)."""
+    fields = ", ".join(sorted({d["field"] for d in details}))
+    kinds = {d.get("type") for d in details}
+    code = (codes or {}).get(str(kinds.pop())) if len(kinds) == 1 else None
+    raise ValidationFailed(f"Invalid {what}: {fields}.", details=details, code=code)
+
+
 def validate_model(model: type[M], data: Any, what: str) -> M:
+    """`data` (already Python values) validated as `model` (lax: query strings, tests)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        details = validation_details(exc)
-        fields = ", ".join(sorted({d["field"] for d in details}))
-        raise ValidationFailed(f"Invalid {what}: {fields}.", details=details) from None
+        _raise_invalid(validation_details(exc), what)
+        raise  # unreachable
 
 
-async def read_json(request: web.Request, *, limit: int = MAX_BODY) -> Any:
-    """The JSON body (None when empty); 413 past `limit`, 400 when malformed."""
+def _beyond_int64(value: int) -> bool:
+    return not INT64_MIN <= value <= INT64_MAX
+
+
+def body_problems(data: Any) -> list[dict[str, Any]]:
+    """Values no later read could store or serialise: NUL in any string or key, integers
+    beyond signed 64 bits, nesting deeper than MAX_BODY_DEPTH (the size limit bounds the rest).
+    Each problem names its field."""
+    problems: list[dict[str, Any]] = []
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack and len(problems) < 50:
+        item, path, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth >= MAX_BODY_DEPTH:
+                problems.append({"field": path or "body", "message": "nests too deeply"})
+                continue
+            for key, value in item.items():
+                child = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    problems.append({"field": child, "message": "key contains NUL"})
+                stack.append((value, child, depth + 1))
+        elif isinstance(item, list):
+            if depth >= MAX_BODY_DEPTH:
+                problems.append({"field": path or "body", "message": "nests too deeply"})
+                continue
+            stack.extend((value, f"{path}[{i}]", depth + 1) for i, value in enumerate(item))
+        elif isinstance(item, str) and "\x00" in item:
+            problems.append({"field": path, "message": "must not contain NUL characters"})
+        elif isinstance(item, int) and not isinstance(item, bool) and _beyond_int64(item):
+            problems.append(
+                {"field": path, "message": "integer out of range (signed 64-bit at most)"}
+            )
+    for problem in problems:
+        problem["type"] = "unstorable"
+    return sorted(problems, key=lambda p: p["field"])
+
+
+@dataclass(frozen=True)
+class JsonBody:
+    """A request body: its bytes and the decoded JSON."""
+
+    raw: bytes
+    data: Any
+
+    def validate(
+        self, model: type[M], what: str = "request body", codes: dict[str, str] | None = None
+    ) -> M:
+        """The body as `model`: strict JSON types (no "10" for a number, no "yes" for a
+        boolean); every bad field is reported at once."""
+        problems = body_problems(self.data)
+        try:
+            result = model.model_validate_json(self.raw, strict=True)
+        except ValidationError as exc:
+            # The body-wide check already named the exact place inside free-form values.
+            skip = "json_unstorable" if problems else None
+            problems += [d for d in validation_details(exc) if d["type"] != skip]
+        if problems:
+            _raise_invalid(problems, what, codes)
+        return result
+
+
+def _is_json(request: web.Request) -> bool:
+    if "Content-Type" not in request.headers:
+        return False
+    return JSON_MEDIA.fullmatch(request.content_type) is not None
+
+
+async def read_body(request: web.Request, *, limit: int = MAX_BODY) -> JsonBody | None:
+    """The JSON body (None when empty); 413 past `limit`, 415 when not JSON, 400 when
+    malformed or not an object."""
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(limit)
     chunks: list[bytes] = []
@@ -76,35 +171,71 @@ async def read_json(request: web.Request, *, limit: int = MAX_BODY) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         return None
+    if not _is_json(request):
+        raise UnsupportedMediaType(request.headers.get("Content-Type"))
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        # pydantic's own parser: integers keep their exact value (orjson turns those beyond
+        # 64 bits into floats, which would hide them from body_problems).
+        data = from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
         raise ValidationFailed(
             "The body is not valid JSON.",
             details=[{"field": "body", "message": str(exc)}],
             code="MALFORMED_JSON",
         ) from None
-
-
-async def parse_body(
-    request: web.Request, model: type[M], *, optional: bool = False, limit: int = MAX_BODY
-) -> M:
-    """The body validated as `model`; an empty body is allowed only when `optional`."""
-    data = await read_json(request, limit=limit)
-    if data is None:
-        if optional:
-            return model()
-        raise ValidationFailed(
-            "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
-        )
     if not isinstance(data, dict):
         raise ValidationFailed(
             "The body must be a JSON object.",
             details=[{"field": "body", "message": "not an object"}],
         )
-    return validate_model(model, data, "request body")
+    return JsonBody(raw, data)
+
+
+async def parse_body(
+    request: web.Request,
+    model: type[M],
+    *,
+    optional: bool = False,
+    limit: int = MAX_BODY,
+    codes: dict[str, str] | None = None,
+) -> M:
+    """The body validated as `model`; an empty body is allowed only when `optional`."""
+    body = await read_body(request, limit=limit)
+    if body is None:
+        if optional:
+            return model()
+        raise ValidationFailed(
+            "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
+        )
+    return body.validate(model, codes=codes)
+
+
+def _query_names(model: type[BaseModel]) -> set[str]:
+    return {field.alias or name for name, field in model.model_fields.items()} | set(
+        model.model_fields
+    )
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:
-    """Query parameters validated as `model` (repeated keys keep their last value)."""
-    return validate_model(model, dict(request.query), "query parameters")
+    """Query parameters validated as `model` (repeated keys keep their last value). A known
+    parameter given with an empty value (`?status=`) is refused, never read as absent."""
+    query = dict(request.query)
+    names = _query_names(model)
+    empty = [
+        {
+            "field": key,
+            "message": "must not be empty (leave the parameter out instead)",
+            "type": "empty_value",
+        }
+        for key, value in query.items()
+        if key in names and value == ""
+    ]
+    try:
+        result = model.model_validate({k: v for k, v in query.items() if v != "" or k not in names})
+    except ValidationError as exc:
+        problems = validation_details(exc)
+        _raise_invalid(empty + problems, "query parameters")
+        raise  # unreachable
+    if empty:
+        _raise_invalid(empty, "query parameters")
+    return result

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from api.envelope import iso
+from core.validation import QueryInt, query_digits
 
 T = TypeVar("T")
 UtcTime = Annotated[datetime, PlainSerializer(iso, return_type=str)]
@@ -51,12 +52,24 @@ class Pagination(Out):
     pages: int
 
 
+MAX_PAGE = 1_000_000
+MAX_SKIP = 100_000_000  # MAX_PAGE pages of 100
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE), BeforeValidator(query_digits)]
+
+
 class PageQuery(BaseModel):
-    """page / limit query parameters."""
+    """page / limit query parameters: the one paging model of every list (ASCII digits)."""
 
     model_config = ConfigDict(extra="ignore")
-    page: int = Field(default=1, ge=1, le=1_000_000)
-    limit: int = Field(default=20, ge=1, le=100)
+    page: PageNumber = 1
+    limit: QueryInt = Field(default=20, ge=1, le=100)
+
+
+class SkipQuery(BaseModel):
+    """skip / take-style paging (tenant-campaigns-api.md, scheduled-campaigns-api.md)."""
+
+    model_config = ConfigDict(extra="ignore")
+    skip: QueryInt = Field(default=0, ge=0, le=MAX_SKIP)
 
 
 def pagination(page: int, limit: int, total: int) -> Pagination:

@@ -55,7 +55,11 @@ async def build_spec(
                 {"field": f"{path}.segments[{index}]", "message": f"no segment '{ref}'"}
             )
     if problems and strict:
-        raise ValidationFailed("The target audience names unknown segments.", details=problems)
+        raise ValidationFailed(
+            "The target audience names unknown segments.",
+            details=problems,
+            code="SEGMENT_NOT_FOUND",
+        )
     filters = target.get("filters")
     group = parse_filters(filters, uow.clock(), f"{path}.filters") if filters else None
     return AudienceSpec(

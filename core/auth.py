@@ -22,7 +22,8 @@ TOUCH_SECONDS = 60.0
 
 def hash_key(key: str) -> str:
     """The stored digest of a key (keys are random, so a fast hash is safe)."""
-    return hashlib.sha256(key.encode()).hexdigest()
+    # surrogatepass: undecodable header bytes arrive as surrogates; they hash, match nothing.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def new_key() -> str:
@@ -98,7 +99,7 @@ class Authenticator:
 
     async def authenticate(self, presented: str) -> Actor | None:
         """The Actor for a valid key, None for anything else."""
-        if not presented or len(presented) > 200:
+        if not presented or len(presented) > 200 or not presented.isascii():
             return None
         digest = hash_key(presented)
         hit = self._cache.get(digest)

@@ -188,7 +188,8 @@ async def pause_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> A
     """Stop new sends at once; in-flight sends finish."""
     step = await apply(uow, campaign, actor, Action.PAUSE)
     executions = ExecutionRepository(uow.session)
-    open_ids = [e.id for e in await executions.open_for_campaign(campaign.id) if not e.test_mode]
+    found = await executions.open_for_campaign(campaign.id, lock=True)
+    open_ids = [e.id for e in found if not e.test_mode]
     await executions.set_status(open_ids, "paused")
     return ActionResult(campaign, step, at=uow.clock())
 
@@ -197,17 +198,22 @@ async def resume_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> 
     """Continue from the ledger where the pause left off."""
     step = await apply(uow, campaign, actor, Action.RESUME)
     executions = ExecutionRepository(uow.session)
-    paused = [e.id for e in await executions.open_for_campaign(campaign.id) if e.status == "paused"]
+    found = await executions.open_for_campaign(campaign.id, lock=True)
+    paused = [e.id for e in found if e.status == "paused"]
     await executions.set_status(paused, "running")
     return ActionResult(campaign, step, at=uow.clock())
 
 
 async def cancel_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
-    """Cancel: open executions stop and their pending deliveries become skipped."""
+    """Cancel: open executions stop and their pending deliveries become skipped.
+
+    Rows a sender holds right now are settled by its write-back, which waits for this
+    transaction (the executions are locked here) and then skips whatever it hands back.
+    """
     now = uow.clock()
     step = await apply(uow, campaign, actor, Action.CANCEL)
     executions = ExecutionRepository(uow.session)
-    open_ids = [e.id for e in await executions.open_for_campaign(campaign.id)]
+    open_ids = [e.id for e in await executions.open_for_campaign(campaign.id, lock=True)]
     skipped = await DeliveryRepository(uow.session).skip_pending(open_ids, "CANCELLED")
     for execution_id, count in skipped.items():
         await executions.add_skipped(execution_id, count)

@@ -12,6 +12,7 @@ from core.uow import UnitOfWork
 from storage.models import Campaign
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.executions import ExecutionRepository
+from storage.repositories.locks import lock_campaign
 from storage.repositories.paging import Page
 
 LISTABLE = ("pending", "sending", "sent", "failed", "unknown", "skipped")
@@ -66,6 +67,7 @@ async def resend_unknown(
     This is the operator's deliberate choice: a recipient whose message did arrive before a
     crash will receive it a second time.
     """
+    await lock_campaign(uow.session, campaign.id)  # then executions, then rows: the one order
     transition(campaign.status, Action.RESEND)
     ids = None
     if refs is not None:

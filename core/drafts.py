@@ -95,7 +95,7 @@ async def audience_count(uow: UnitOfWork, actor: Actor, draft: Draft) -> int:
 
 def check_weight(text: str) -> int:
     """The variant's share: 1–99 percent."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 99:
+    if not re.fullmatch(r"[0-9]{1,2}", text.strip()) or not 1 <= int(text) <= 99:
         raise ValueError("Send a whole number from 1 to 99 (percent of recipients).")
     return int(text)
 

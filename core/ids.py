@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from core.errors import NotFoundError
+
+# ASCII digits only: str.isdigit() also accepts '²' and '٣', which int() may read as another id.
+DIGITS = re.compile(r"[0-9]{1,18}")
 
 PREFIXES = {
     "campaign": "camp",
@@ -39,7 +44,7 @@ def parse_id(kind: str, value: str) -> int:
     """The integer key inside a public id; a malformed id is simply not found."""
     prefix = PREFIXES[kind] + "_"
     raw = value[len(prefix) :] if value.startswith(prefix) else None
-    if raw is None or not raw.isdigit() or len(raw) > 18:
+    if raw is None or not DIGITS.fullmatch(raw) or int(raw) == 0:
         label = kind.replace("_", " ")
         raise NotFoundError(
             NOT_FOUND_CODES.get(kind, "NOT_FOUND"), f"No {label} with id '{value}'."

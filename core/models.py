@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -17,6 +16,21 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from core.templating import BUILT_IN, unknown_variables
+from core.validation import (
+    Count,
+    Instant,
+    JsonObject,
+    Line,
+    Lowercase,
+    Omittable,
+    RecipientRef,
+    Text,
+    TimeZoneName,
+    WholeInt,
+    check_timezone,
+)
+
+__all__ = ["check_timezone"]
 
 
 class CamelModel(BaseModel):
@@ -37,21 +51,16 @@ class CampaignType(StrEnum):
     CUSTOM = "custom"
 
 
-def check_timezone(value: str | None) -> str | None:
-    """An IANA zone name, or ValueError naming the problem."""
-    if value is None:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/London)") from None
-    return value
+CampaignTypeIn = Lowercase[CampaignType]
+CampaignStatusIn = Lowercase[
+    Literal["draft", "scheduled", "active", "paused", "completed", "cancelled", "failed"]
+]
 
 
 class Goals(CamelModel):
     """What the campaign aims for."""
 
-    target_audience: int | None = Field(default=None, ge=0)
+    target_audience: Count | None = None
     conversion_rate: float | None = Field(default=None, ge=0, le=100)
     revenue: float | None = Field(default=None, ge=0)
 
@@ -59,25 +68,27 @@ class Goals(CamelModel):
 class Strategy(CamelModel):
     """Free-text strategy notes."""
 
-    messaging: str | None = Field(default=None, max_length=2000)
-    timing: str | None = Field(default=None, max_length=2000)
-    channels: list[Literal["telegram"]] = Field(default_factory=lambda: ["telegram"])
+    messaging: Text | None = Field(default=None, max_length=2000)
+    timing: Text | None = Field(default=None, max_length=2000)
+    channels: list[Lowercase[Literal["telegram"]]] = Field(default_factory=lambda: ["telegram"])
 
 
 class TargetAudience(CamelModel):
     """Segments (union) narrowed by filters; absent means every active subscriber."""
 
-    segments: list[str] = Field(default_factory=list, max_length=50)
-    filters: dict[str, Any] | None = None
-    total_count: int | None = Field(default=None, exclude=True)
+    segments: list[Annotated[Line, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
+    filters: JsonObject | None = None
+    total_count: WholeInt | None = Field(default=None, exclude=True)
 
 
 class Media(CamelModel):
     """A photo, video, document or animation by URL or Telegram file_id."""
 
-    type: Literal["photo", "video", "document", "animation"]
-    url: str | None = Field(default=None, max_length=2048)
-    file_id: str | None = Field(default=None, max_length=256)
+    type: Lowercase[Literal["photo", "video", "document", "animation"]]
+    url: Line | None = Field(default=None, max_length=2048)
+    file_id: Line | None = Field(default=None, max_length=256)
 
     @model_validator(mode="after")
     def _one_source(self) -> Media:
@@ -91,9 +102,9 @@ class Media(CamelModel):
 class Button(CamelModel):
     """An inline button: a URL button or a callback button (answered and counted as a click)."""
 
-    text: str = Field(min_length=1, max_length=64)
-    url: str | None = Field(default=None, max_length=2048)
-    callback_data: str | None = Field(default=None, max_length=48)
+    text: Line = Field(min_length=1, max_length=64)
+    url: Line | None = Field(default=None, max_length=2048)
+    callback_data: Line | None = Field(default=None, max_length=48)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Button:
@@ -108,48 +119,70 @@ class Personalization(CamelModel):
     """Whether variables such as {first_name} are filled in per recipient."""
 
     enabled: bool = True
-    fields: list[str] = Field(default_factory=list)
+    fields: list[Annotated[Line, Field(max_length=64)]] = Field(default_factory=list, max_length=50)
 
 
-ParseMode = Literal["HTML", "MarkdownV2"]
+PARSE_MODES = {"html": "HTML", "markdownv2": "MarkdownV2"}
+
+
+def _parse_mode(value: object) -> object:
+    return PARSE_MODES.get(value.lower(), value) if isinstance(value, str) else value
+
+
+# Case-insensitive like every other enum, but kept in Telegram's own spelling.
+ParseMode = Annotated[Literal["HTML", "MarkdownV2"], BeforeValidator(_parse_mode)]
+Buttons = Annotated[list[Annotated[list[Button], Field(max_length=8)]], Field(max_length=100)]
+
+
+def _known_variables(text: str | None) -> str | None:
+    """Message text whose {variables} are all built in or `attributes.<name>`."""
+    unknown = sorted(set(unknown_variables(text or "")))
+    if unknown:
+        raise ValueError(
+            f"unknown variables {', '.join('{' + n + '}' for n in unknown)}; use "
+            f"{', '.join('{' + n + '}' for n in sorted(BUILT_IN))} or {{attributes.<name>}}"
+        )
+    return text
 
 
 class Variation(CamelModel):
     """An A/B variant of a message; `weight` is the percent of recipients who get it."""
 
-    id: str | None = Field(default=None, max_length=64)
-    name: str | None = Field(default=None, max_length=200)
-    template_id: str | None = Field(default=None, max_length=64)
-    content: str | None = Field(default=None, max_length=4096)
+    id: Line | None = Field(default=None, max_length=64)
+    name: Line | None = Field(default=None, max_length=200)
+    template_id: Line | None = Field(default=None, max_length=64)
+    content: Text | None = Field(default=None, max_length=4096)
     parse_mode: ParseMode | None = None
     media: Media | None = None
-    buttons: list[list[Button]] | None = None
+    buttons: Buttons | None = None
     weight: float = Field(ge=0, le=100)
+
+    _content = field_validator("content")(_known_variables)
 
 
 class MessageSpec(CamelModel):
     """One campaign message with optional A/B variations."""
 
-    id: str | None = Field(default=None, max_length=64)
-    template_id: str | None = Field(default=None, max_length=64)
-    content: str | None = Field(default=None, max_length=4096)
+    id: Line | None = Field(default=None, max_length=64)
+    template_id: Line | None = Field(default=None, max_length=64)
+    content: Text | None = Field(default=None, max_length=4096)
     parse_mode: ParseMode | None = None
     media: Media | None = None
-    buttons: list[list[Button]] | None = None
+    buttons: Buttons | None = None
     personalization: Personalization | None = None
     variations: list[Variation] = Field(default_factory=list, max_length=10)
 
-    @model_validator(mode="after")
-    def _weights(self) -> MessageSpec:
-        texts = [self.content, *(v.content for v in self.variations)]
-        unknown = sorted({name for text in texts if text for name in unknown_variables(text)})
-        if unknown:
-            raise ValueError(
-                f"unknown variables {', '.join('{' + n + '}' for n in unknown)}; use "
-                f"{', '.join('{' + n + '}' for n in sorted(BUILT_IN))} or {{attributes.<name>}}"
-            )
-        if sum(v.weight for v in self.variations) > 100:
+    _content = field_validator("content")(_known_variables)
+
+    @field_validator("variations")
+    @classmethod
+    def _weights(cls, variations: list[Variation]) -> list[Variation]:
+        if sum(v.weight for v in variations) > 100:
             raise ValueError("variation weights add up to more than 100 percent")
+        return variations
+
+    @model_validator(mode="after")
+    def _caption(self) -> MessageSpec:
         if self.media is not None and self.content and len(self.content) > 1024:
             raise ValueError("a media caption is at most 1024 characters")
         return self
@@ -158,13 +191,15 @@ class MessageSpec(CamelModel):
 class Workflow(CamelModel):
     """How the campaign is started (informational)."""
 
-    id: str | None = None
-    name: str | None = Field(default=None, max_length=200)
-    triggers: list[Literal["manual", "scheduled", "event"]] = Field(default_factory=list)
+    id: Line | None = Field(default=None, max_length=64)
+    name: Line | None = Field(default=None, max_length=200)
+    triggers: list[Lowercase[Literal["manual", "scheduled", "event"]]] = Field(
+        default_factory=list, max_length=10
+    )
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=5000)]
+Name = Annotated[Line, Field(min_length=1, max_length=200)]
+Description = Annotated[Text, Field(max_length=5000)]
 
 
 class CampaignFields(CamelModel):
@@ -174,15 +209,13 @@ class CampaignFields(CamelModel):
     goals: Goals | None = None
     target_audience: TargetAudience | None = None
     strategy: Strategy | None = None
-    messages: list[MessageSpec] | None = Field(default=None, max_length=10)
+    messages: Omittable[Annotated[list[MessageSpec], Field(max_length=10)]] = None
     workflow: Workflow | None = None
-    budget: float | None = Field(default=None, ge=0)
-    start_date: AwareDatetime | None = None
-    end_date: AwareDatetime | None = None
-    timezone: str | None = None
-    allow_paid_broadcast: bool | None = None
-
-    _tz = field_validator("timezone")(check_timezone)
+    budget: float | None = Field(default=None, ge=0, le=1e15)
+    start_date: Instant | None = None
+    end_date: Instant | None = None
+    timezone: TimeZoneName | None = None
+    allow_paid_broadcast: Omittable[bool] = None
 
     @model_validator(mode="after")
     def _dates(self) -> CampaignFields:
@@ -195,38 +228,36 @@ class CampaignCreate(CampaignFields):
     """Body of POST /campaigns."""
 
     name: Name
-    type: CampaignType = CampaignType.MESSAGE
+    type: CampaignTypeIn = CampaignType.MESSAGE
 
 
 class CampaignUpdate(CampaignFields):
     """Body of PUT/PATCH /campaigns/:id (every field optional)."""
 
-    name: Name | None = None
-    type: CampaignType | None = None
-    status: str | None = None
+    name: Omittable[Name] = None
+    type: Omittable[CampaignTypeIn] = None
+    status: Omittable[CampaignStatusIn] = None
 
 
 class ExecuteOptions(CamelModel):
     """Body of POST /campaigns/:id/execute."""
 
     test_mode: bool = False
-    target_percentage: int = Field(default=100, ge=1, le=100)
-    priority: Literal["low", "normal", "high"] = "normal"
-    scheduled_at: AwareDatetime | None = None
-    test_recipients: list[str] = Field(default_factory=list, max_length=100)
+    target_percentage: WholeInt = Field(default=100, ge=1, le=100)
+    priority: Lowercase[Literal["low", "normal", "high"]] = "normal"
+    scheduled_at: Instant | None = None
+    test_recipients: list[RecipientRef] = Field(default_factory=list, max_length=100)
 
 
 class CloneOptions(CamelModel):
     """Body of POST /campaigns/:id/clone."""
 
-    name: Name | None = None
+    name: Omittable[Name] = None
     reset_statistics: bool = True
 
 
 class ScheduleRequest(CamelModel):
     """Body of POST /campaigns/:id/schedule."""
 
-    scheduled_at: AwareDatetime
-    timezone: str | None = None
-
-    _tz = field_validator("timezone")(check_timezone)
+    scheduled_at: Instant
+    timezone: TimeZoneName | None = None

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.errors import ValidationFailed
+from core.validation import INT64_MAX, INT64_MIN, check_duration, parse_instant
 from storage.audience import Condition, Group
 
 STRING_FIELDS = {
@@ -26,7 +27,7 @@ DATE_OPS = {"gt", "gte", "lt", "lte", "between", "within", "olderThan"}
 TAG_OPS = {"contains", "notContains", "in", "nin", "exists"}
 ATTRIBUTE_OPS = STRING_OPS | NUMBER_OPS
 ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-DURATION = re.compile(r"^(\d{1,6})([mhdw])$")
+DURATION = re.compile(r"([0-9]{1,6})([mhdw])")
 UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_DEPTH = 5
 # Operators that only make sense for some value kinds.
@@ -60,10 +61,10 @@ MAX_ITEMS = 50
 
 def parse_duration(text: str) -> timedelta:
     """`30m`, `24h`, `7d`, `2w` -> timedelta; ValueError otherwise."""
-    match = DURATION.match(text.strip()) if isinstance(text, str) else None
+    match = DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"'{text}' is not a duration such as 30m, 24h, 7d or 2w")
-    return timedelta(**{UNIT[match.group(2)]: int(match.group(1))})
+    return check_duration(timedelta(**{UNIT[match.group(2)]: int(match.group(1))}))
 
 
 class RuleParser:
@@ -152,6 +153,8 @@ class RuleParser:
         kinds = {_kind(item) for item in items}
         if len(kinds) != 1 or None in kinds:
             return self._fail(f"{path}.value", "values must all be strings, numbers or booleans")
+        if any(isinstance(i, int) and not INT64_MIN <= i <= INT64_MAX for i in items):
+            return self._fail(f"{path}.value", "numbers must fit in signed 64 bits")
         kind = kinds.pop()
         allowed = {_kind_of_type(t) for t in types}
         if kind not in allowed:
@@ -168,11 +171,11 @@ class RuleParser:
             if op in ("within", "olderThan"):
                 return Condition(field, op, self.now - parse_duration(value))
             values = value if op == "between" else [value]
-            parsed = [datetime.fromisoformat(str(v).replace("Z", "+00:00")) for v in values]
+            if not isinstance(values, list) or not values or (op == "between" and len(values) != 2):
+                return self._fail(f"{path}.value", "'between' needs [from, to]")
+            parsed = [parse_instant(v) for v in values]
         except ValueError as exc:
             return self._fail(f"{path}.value", str(exc))
-        if any(p.tzinfo is None for p in parsed):
-            return self._fail(f"{path}.value", "dates need a time zone, e.g. 2024-06-01T00:00:00Z")
         return Condition(field, op, parsed if op == "between" else parsed[0])
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from core.audience import count_audience, segment_rules
 from core.context import Actor
@@ -13,6 +13,7 @@ from core.ids import parse_id, try_parse_id
 from core.models import CamelModel
 from core.rules import RuleParser
 from core.uow import UnitOfWork
+from core.validation import JsonObject, Line, Lowercase, Text, given, left_out
 from storage.audience import AudienceSpec
 from storage.models import Segment
 from storage.repositories.paging import Page
@@ -24,11 +25,43 @@ MAX_STATIC_MEMBERS = 100_000
 class SegmentInput(CamelModel):
     """Body of segment create/update: rules make it dynamic, members make it static."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-    type: Literal["static", "dynamic"] | None = None
-    rules: dict[str, Any] | None = None
-    members: list[str] | None = Field(default=None, max_length=MAX_STATIC_MEMBERS)
+    # The _kind rule below, said in the OpenAPI document.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "allOf": [
+                        given("rules"),
+                        {
+                            "anyOf": [
+                                given("type", type={"const": "dynamic"}),
+                                left_out("type", "members"),
+                            ]
+                        },
+                    ]
+                },
+                {
+                    "allOf": [
+                        left_out("rules"),
+                        {
+                            "anyOf": [
+                                given("type", type={"const": "static"}),
+                                {"allOf": [left_out("type"), given("members")]},
+                            ]
+                        },
+                    ]
+                },
+            ]
+        }
+    )
+
+    name: Line = Field(min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=2000)
+    type: Lowercase[Literal["static", "dynamic"]] | None = None
+    rules: JsonObject | None = None
+    members: list[Annotated[Line, Field(max_length=64)]] | None = Field(
+        default=None, max_length=MAX_STATIC_MEMBERS
+    )
 
     @model_validator(mode="after")
     def _kind(self) -> SegmentInput:
@@ -41,18 +74,33 @@ class SegmentInput(CamelModel):
         return self
 
 
-async def _resolve_members(refs: list[str]) -> list[int]:
-    ids: list[int] = []
+async def _resolve_members(uow: UnitOfWork, tenant_id: int, refs: list[str]) -> list[int]:
+    """Subscriber ids of `members`; malformed or unknown ones are a 400 listing them (another
+    tenant's subscribers are simply unknown)."""
+    ids: dict[int, int] = {}
     problems: list[dict[str, Any]] = []
+    malformed = False
     for index, ref in enumerate(refs):
         sub_id = try_parse_id("subscriber", ref)
         if sub_id is None:
             problems.append({"field": f"members[{index}]", "message": f"'{ref}' is not a sub_ id"})
+            malformed = True
         else:
-            ids.append(sub_id)
+            ids.setdefault(sub_id, index)
+    known = await SegmentRepository(uow.session).known_subscribers(tenant_id, list(ids))
+    problems += [
+        {"field": f"members[{index}]", "message": f"unknown subscriber '{refs[index]}'"}
+        for sub_id, index in ids.items()
+        if sub_id not in known
+    ]
     if problems:
-        raise ValidationFailed("Some members are not subscriber ids.", details=problems[:50])
-    return ids
+        problems.sort(key=lambda p: int(p["field"][8:-1]))
+        raise ValidationFailed(
+            f"{len(problems)} members are not subscribers of this account.",
+            details=problems[:100],
+            code=None if malformed else "SUBSCRIBER_NOT_FOUND",
+        )
+    return list(ids)
 
 
 async def save_segment(
@@ -61,6 +109,11 @@ async def save_segment(
     """Create a segment, or replace an existing one's definition."""
     if data.rules is not None:
         RuleParser(uow.clock(), "rules").parse(data.rules)
+    members = (
+        await _resolve_members(uow, actor.tenant_id, data.members or [])
+        if data.type == "static"
+        else []
+    )
     repo = SegmentRepository(uow.session)
     if segment is None:
         segment = await repo.add(
@@ -72,7 +125,6 @@ async def save_segment(
     segment.rules = data.rules
     await uow.flush()
     if segment.kind == "static":
-        members = await _resolve_members(data.members or [])
         await repo.set_members(segment.id, actor.tenant_id, members)
     return segment
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
@@ -12,8 +12,16 @@ from core.context import Actor
 from core.errors import NotFoundError
 from core.events import DomainEvent
 from core.ids import parse_id
-from core.models import CamelModel, check_timezone
+from core.models import CamelModel
 from core.uow import UnitOfWork
+from core.validation import (
+    ChatId,
+    JsonObject,
+    Line,
+    Omittable,
+    TelegramUserId,
+    TimeZoneName,
+)
 from storage.models import Subscriber
 from storage.repositories.paging import Page
 from storage.repositories.subscribers import SubscriberRepository
@@ -30,21 +38,23 @@ class SubscriberStatus(StrEnum):
     DEACTIVATED = "deactivated"
 
 
+Tags = Annotated[list[Line], Field(max_length=100)]
+
+
 class SubscriberInput(CamelModel):
     """One subscriber to create or update (matched by telegramId)."""
 
-    telegram_id: int = Field(gt=0, lt=2**53)
-    chat_id: int | None = None
-    first_name: str | None = Field(default=None, max_length=256)
-    last_name: str | None = Field(default=None, max_length=256)
-    username: str | None = Field(default=None, max_length=64)
-    language_code: str | None = Field(default=None, max_length=16)
-    tags: list[str] | None = Field(default=None, max_length=100)
-    attributes: dict[str, Any] | None = None
-    timezone: str | None = None
-    source: str | None = Field(default=None, max_length=128)
-
-    _tz = field_validator("timezone")(check_timezone)
+    telegram_id: TelegramUserId
+    # Absent: the Telegram id (private chats) on insert, unchanged on update; never null.
+    chat_id: Omittable[ChatId] = None
+    first_name: Line | None = Field(default=None, max_length=256)
+    last_name: Line | None = Field(default=None, max_length=256)
+    username: Line | None = Field(default=None, max_length=64)
+    language_code: Line | None = Field(default=None, max_length=16)
+    tags: Omittable[Tags] = None
+    attributes: Omittable[JsonObject] = None
+    timezone: TimeZoneName | None = None
+    source: Line | None = Field(default=None, max_length=128)
 
     @field_validator("tags")
     @classmethod

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from core.context import Actor
 from core.errors import NotFoundError, ValidationFailed
 from core.ids import parse_id
-from core.models import Button, CamelModel, Media, ParseMode
+from core.models import Buttons, CamelModel, Media, ParseMode
 from core.templating import BUILT_IN, unknown_variables, variables_in
 from core.uow import UnitOfWork
+from core.validation import Line, Text, given, left_out
 from storage.models_scheduling import Template
 from storage.repositories.paging import Page
 from storage.repositories.templates import TemplateRepository
@@ -20,12 +21,44 @@ from storage.repositories.templates import TemplateRepository
 class TemplateInput(CamelModel):
     """Body of template create/replace."""
 
-    name: str = Field(min_length=1, max_length=200)
-    content: str | None = Field(default=None, max_length=4096)
+    # The _check rule below, said in the OpenAPI document: content (not blank) or media, and
+    # a caption of at most 1024 characters under media.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                given("content", content={"pattern": "\\S"}),
+                given("media"),
+            ],
+            "allOf": [
+                {"anyOf": [left_out("media"), {"properties": {"content": {"maxLength": 1024}}}]}
+            ],
+        }
+    )
+
+    name: Line = Field(min_length=1, max_length=200)
+    # Declared before content: content's check reads them.
+    variables: list[Annotated[Line, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
+    content: Text | None = Field(default=None, max_length=4096)
     parse_mode: ParseMode | None = None
     media: Media | None = None
-    buttons: list[list[Button]] | None = None
-    variables: list[str] = Field(default_factory=list, max_length=50)
+    buttons: Buttons | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _variables(cls, content: str | None, info: ValidationInfo) -> str | None:
+        problems = []
+        unknown = unknown_variables(content or "")
+        if unknown:
+            problems.append(f"unknown variables: {', '.join(sorted(set(unknown)))}")
+        declared = set(info.data.get("variables") or [])
+        undeclared = set(variables_in(content or "")) - declared - BUILT_IN
+        if undeclared:
+            problems.append(f"declare the variables you use: {', '.join(sorted(undeclared))}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return content
 
     @model_validator(mode="after")
     def _check(self) -> TemplateInput:
@@ -33,12 +66,6 @@ class TemplateInput(CamelModel):
             raise ValueError("a template needs content or media")
         if self.media is not None and self.content and len(self.content) > 1024:
             raise ValueError("a media caption is at most 1024 characters")
-        unknown = unknown_variables(self.content or "")
-        if unknown:
-            raise ValueError(f"unknown variables: {', '.join(sorted(set(unknown)))}")
-        undeclared = set(variables_in(self.content or "")) - set(self.variables) - BUILT_IN
-        if undeclared:
-            raise ValueError(f"declare the variables you use: {', '.join(sorted(undeclared))}")
         return self
 
 

@@ -7,9 +7,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-BUILT_IN = frozenset(
-    {"first_name", "last_name", "full_name", "username", "language_code", "telegram_id"}
-)
+SNAKE_NAMES = ("first_name", "last_name", "full_name", "username", "language_code", "telegram_id")
+# The specs' personalization fields are camelCase ({firstName}); both spellings work.
+CAMEL_NAMES = {"firstName": "first_name", "lastName": "last_name", "fullName": "full_name",
+               "languageCode": "language_code", "telegramId": "telegram_id"}  # fmt: skip
+BUILT_IN = frozenset(SNAKE_NAMES) | frozenset(CAMEL_NAMES)
 # {name}, {name|fallback}, {attributes.key}; {{ and }} stand for literal braces.
 VARIABLE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)(?:\|([^{}]*))?\}")
 MARKDOWN_SPECIAL = re.compile(r"([_*\[\]()~`>#+\-=|{}.!\\])")
@@ -49,6 +51,7 @@ def values_for(subscriber: Mapping[str, Any]) -> dict[str, str]:
         "language_code": subscriber.get("language_code") or "",
         "telegram_id": str(subscriber.get("telegram_id") or ""),
     }
+    values.update({camel: values[snake] for camel, snake in CAMEL_NAMES.items()})
     for key, value in (subscriber.get("attributes") or {}).items():
         values[f"attributes.{key}"] = "" if value is None else str(value)
     return values

@@ -52,7 +52,7 @@ async def list_page(uow: UnitOfWork, actor: Actor, query: CampaignListQuery) -> 
         uow,
         actor,
         status=query.status,
-        type_=query.type,
+        type_=query.type.value if query.type else None,
         search=query.search,
         sort=query.sort,
         page=query.page,

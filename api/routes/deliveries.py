@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
 from api.parsing import parse_body, parse_query
 from api.registry import ApiRouter
-from api.schemas import Envelope, Out, Pagination, UtcTime, pagination
+from api.schemas import Envelope, Out, PageQuery, Pagination, UtcTime, pagination
 from core import campaigns as campaign_service
 from core import deliveries as service
 from core.models import CamelModel
+from core.validation import Line, Lowercase
 
 router = ApiRouter(tag="Delivery ledger")
 BASE = "/api/v1/campaigns/{id}/deliveries"
 
 
-class DeliveryQuery(BaseModel):
+class DeliveryQuery(PageQuery):
     """Query of GET /deliveries."""
 
-    model_config = ConfigDict(extra="ignore")
-    status: str = Field(default="failed,unknown", max_length=100)
-    page: int = Field(default=1, ge=1, le=1_000_000)
-    limit: int = Field(default=20, ge=1, le=100)
+    status: Lowercase[str] = Field(default="failed,unknown", max_length=100)
 
 
 class DeliveryOut(Out):
@@ -58,7 +56,9 @@ class DeliveryList(Out):
 class ResendRequest(CamelModel):
     """Body of POST /deliveries/resend: which unknown rows (all when absent)."""
 
-    delivery_ids: list[str] | None = Field(default=None, max_length=10_000)
+    delivery_ids: list[Annotated[Line, Field(max_length=64)]] | None = Field(
+        default=None, max_length=10_000
+    )
 
 
 class ResendOut(Out):

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import read_json, validate_model
+from api.parsing import read_body
 from api.registry import ApiRouter
 from api.schemas import Envelope
 from core.errors import ValidationFailed
@@ -29,15 +29,12 @@ class EventResults(BaseModel):
 )  # fmt: skip
 async def post_events(request: web.Request) -> web.Response:
     """Events with an eventId seen before are ignored (status duplicate)."""
-    raw = await read_json(request)
-    if not isinstance(raw, dict):
+    body = await read_body(request)
+    if body is None:
         raise ValidationFailed(
-            "The body must be a JSON object.",
-            details=[{"field": "body", "message": "not an object"}],
+            "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
         )
-    if "events" in raw:
-        items = validate_model(EventBatch, raw, "request body").events
-    else:
-        items = [validate_model(EventIn, raw, "request body")]
+    batch = "events" in body.data
+    items = body.validate(EventBatch).events if batch else [body.validate(EventIn)]
     results = await ingest(uow_of(request), actor_of(request), items)
     return ok({"results": results}, status=202)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,12 +11,19 @@ from api.envelope import ok
 from api.keys import actor_of, uow_of
 from api.parsing import parse_body, parse_query
 from api.registry import ApiRouter
-from api.schemas import Envelope
+from api.schemas import Envelope, PageNumber, SkipQuery
 from api.wire import wire
 from core.scheduling import runs, service, views
-from core.scheduling.inputs import ScheduleCreate, ScheduleUpdate, TestRun
+from core.scheduling.inputs import ScheduleCreate, ScheduleType, ScheduleUpdate, TestRun
+from core.validation import Lowercase, QueryInt
+
+ScheduleStatus = Literal[
+    "draft", "scheduled", "active", "paused", "completed", "cancelled", "failed"
+]
 
 router = ApiRouter(tag="Scheduled campaigns")
+# The spec's code for a bad zone name (other bad fields stay VALIDATION_ERROR).
+SPEC_CODES = {"invalid_timezone": "INVALID_TIMEZONE"}
 
 
 def ok_wire(data: Any, status: int = 200, **extra: Any) -> web.Response:
@@ -41,23 +48,25 @@ class ScheduledCampaignOut(BaseModel):
     statistics: dict[str, Any]
 
 
-class ListQuery(BaseModel):
-    """Query of GET /scheduled-campaigns."""
+class ListQuery(SkipQuery):
+    """Query of GET /scheduled-campaigns: skip / limit as the spec says; `page` (the other
+    lists' paging) is accepted too and validated the same way."""
 
-    model_config = ConfigDict(extra="ignore")
-    status: str | None = Field(
-        default=None, pattern="^(draft|scheduled|active|paused|completed|cancelled|failed)$"
-    )
-    type: str | None = Field(default=None, pattern="^(one-time|recurring|trigger-based)$")
-    limit: int = Field(default=100, ge=1, le=100)
-    skip: int = Field(default=0, ge=0)
+    status: Lowercase[ScheduleStatus] | None = None
+    type: Lowercase[ScheduleType] | None = None
+    limit: QueryInt = Field(default=100, ge=1, le=100)
+    page: PageNumber | None = None
+
+    def offset(self) -> int:
+        """Rows to skip: `page` when given, else `skip`."""
+        return (self.page - 1) * self.limit if self.page is not None else self.skip
 
 
 class HistoryQuery(BaseModel):
     """Query of GET /history."""
 
     model_config = ConfigDict(extra="ignore")
-    limit: int = Field(default=50, ge=1, le=500)
+    limit: QueryInt = Field(default=50, ge=1, le=500)
 
 
 class Generic(BaseModel):
@@ -74,12 +83,13 @@ async def list_schedules(request: web.Request) -> web.Response:
     """status / type filters, limit ≤ 100, skip; `meta` carries the total."""
     query = parse_query(request, ListQuery)
     uow = uow_of(request)
+    skip = query.offset()
     rows, total = await service.list_schedules(
-        uow, actor_of(request), status=query.status, type_=query.type, skip=query.skip,
+        uow, actor_of(request), status=query.status, type_=query.type, skip=skip,
         limit=query.limit,
     )  # fmt: skip
     data = await views.render_many(uow, rows)
-    return ok_wire(data, meta={"total": total, "skip": query.skip, "limit": query.limit})
+    return ok_wire(data, meta={"total": total, "skip": skip, "limit": query.limit})
 
 
 @router.route(
@@ -88,7 +98,7 @@ async def list_schedules(request: web.Request) -> web.Response:
 )  # fmt: skip
 async def create_schedule(request: web.Request) -> web.Response:
     """One-time, recurring or trigger-based."""
-    body = await parse_body(request, ScheduleCreate)
+    body = await parse_body(request, ScheduleCreate, codes=SPEC_CODES)
     schedule = await service.create_schedule(uow_of(request), actor_of(request), body)
     return ok_wire(views.render(schedule, None), status=201)
 
@@ -121,7 +131,7 @@ async def get_schedule(request: web.Request) -> web.Response:
 )  # fmt: skip
 async def update_schedule(request: web.Request) -> web.Response:
     """Given parts replace the stored ones; a partial recurring block is merged."""
-    body = await parse_body(request, ScheduleUpdate)
+    body = await parse_body(request, ScheduleUpdate, codes=SPEC_CODES)
     uow, actor = uow_of(request), actor_of(request)
     schedule = await service.get_schedule(uow, actor, request.match_info["id"], lock=True)
     await service.update_schedule(uow, actor, schedule, body)
@@ -175,7 +185,7 @@ async def resume(request: web.Request) -> web.Response:
 )  # fmt: skip
 async def test(request: web.Request) -> web.Response:
     """A test send to the given users (or the admins' audience), at most maxRecipients."""
-    body = await parse_body(request, TestRun, optional=True)
+    body = await parse_body(request, TestRun, optional=True, codes=SPEC_CODES)
     uow, actor = uow_of(request), actor_of(request)
     schedule = await service.get_schedule(uow, actor, request.match_info["id"])
     run_id, execution_id = await runs.test_run(uow, schedule, body)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_query, read_json, validate_model
+from api.parsing import parse_query, read_body
 from api.registry import ApiRouter
-from api.schemas import Envelope, MessageText, Out, Pagination, UtcTime, pagination
+from api.schemas import Envelope, MessageText, Out, PageQuery, Pagination, UtcTime, pagination
 from core import subscribers as service
 from core.errors import ValidationFailed
 from core.ids import format_id
-from core.subscribers import SubscriberBatch, SubscriberInput
+from core.subscribers import SubscriberBatch, SubscriberInput, SubscriberStatus
+from core.validation import Line, Lowercase
 from storage.models import Subscriber
 
 router = ApiRouter(tag="Audience")
@@ -58,15 +59,12 @@ class ImportOut(Out):
     ids: list[str]
 
 
-class SubscriberQuery(BaseModel):
+class SubscriberQuery(PageQuery):
     """Query of GET /subscribers."""
 
-    model_config = ConfigDict(extra="ignore")
-    page: int = Field(default=1, ge=1, le=1_000_000)
-    limit: int = Field(default=20, ge=1, le=100)
-    status: str | None = Field(default=None, pattern="^(active|unsubscribed|blocked|deactivated)$")
-    tag: str | None = Field(default=None, max_length=64)
-    search: str | None = Field(default=None, max_length=200)
+    status: Lowercase[SubscriberStatus] | None = None
+    tag: Line | None = Field(default=None, max_length=64)
+    search: Line | None = Field(default=None, max_length=200)
 
 
 def subscriber_out(row: Subscriber, tags: list[str]) -> SubscriberOut:
@@ -101,15 +99,14 @@ def subscriber_out(row: Subscriber, tags: list[str]) -> SubscriberOut:
 )
 async def upsert(request: web.Request) -> web.Response:
     """Upsert by telegramId in one transaction (bodies up to 16 MiB here)."""
-    raw = await read_json(request, limit=IMPORT_LIMIT)
-    if not isinstance(raw, dict):
+    body = await read_body(request, limit=IMPORT_LIMIT)
+    if body is None:
         raise ValidationFailed(
-            "The body must be a JSON object.",
-            details=[{"field": "body", "message": "not an object"}],
+            "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
         )
     uow, actor = uow_of(request), actor_of(request)
-    if "subscribers" in raw:
-        batch = validate_model(SubscriberBatch, raw, "request body")
+    if "subscribers" in body.data:
+        batch = body.validate(SubscriberBatch)
         result = await service.upsert_subscribers(uow, actor, batch.subscribers)
         data = ImportOut(
             created=result.created,
@@ -118,7 +115,7 @@ async def upsert(request: web.Request) -> web.Response:
             ids=[format_id("subscriber", i) for i in result.ids],
         )
         return ok(data)
-    one = validate_model(SubscriberInput, raw, "request body")
+    one = body.validate(SubscriberInput)
     result = await service.upsert_subscribers(uow, actor, [one])
     row = await service.get_subscriber(uow, actor, format_id("subscriber", result.ids[0]))
     tags = (await service.tags_of(uow, [row.id])).get(row.id, [])
@@ -140,7 +137,7 @@ async def list_subscribers(request: web.Request) -> web.Response:
     page = await service.list_subscribers(
         uow,
         actor_of(request),
-        status=query.status,
+        status=query.status.value if query.status else None,
         tag=query.tag,
         search=query.search,
         page=query.page,

@@ -21,17 +21,25 @@ from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.health import TelegramHealth
 from core.delivery.outcomes import Kind, Outcome, classify
 from core.delivery.pacing import Slot, TokenLimiter
-from core.delivery.results import Batch, RetryPolicy, apply_outcome, skip
+from core.delivery.results import Batch, RetryPolicy, apply_outcome
 from core.delivery.run_rules import RunRules
+from core.delivery.writeback import recover_dead_claims, write_results
 from core.events import DomainEvent
 from storage.models import Campaign, Execution
-from storage.repositories.deliveries import ClaimedRow, DeliveryRepository, WorkerRepository
+from storage.repositories.deliveries import (
+    ClaimedRow,
+    DeliveryRepository,
+    WorkerRepository,
+)
 from storage.repositories.executions import ExecutionRepository
 from storage.repositories.subscribers import SubscriberRepository
 
 log = logging.getLogger(__name__)
 HALTING_EVENTS = ("campaign.paused", "campaign.cancelled", "campaign.failed")
 RELEASED = Outcome(Kind.RATE_LIMITED, code="RELEASED")
+# How long a stopping engine lets its loops reach a safe point before cancelling them: a task
+# cancelled inside a database call may leave its connection (and SQLite's lock) behind.
+STOP_GRACE_SECONDS = 5.0
 
 
 def default_worker_id() -> str:
@@ -99,16 +107,22 @@ class DeliveryEngine:
         self._sends: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
         self._stopping = False
         self._health = TelegramHealth(self.settings.outage_bound)
         for name in ("campaign.started", "campaign.resumed", *HALTING_EVENTS):
             core.bus.subscribe(name, self._on_event)
 
     async def _on_event(self, event: DomainEvent) -> None:
+        # Only a fast path to stop at once: the ledger decides (claims need a running
+        # execution, write-backs of an ended one skip what would be queued again).
         if event.name in HALTING_EVENTS:
             for job in self._jobs.values():
-                if job.campaign_id == event.campaign_id:
-                    self._halted[job.execution_id] = event.name
+                if job.campaign_id != event.campaign_id:
+                    continue
+                if job.test_mode and event.name == "campaign.paused":
+                    continue  # a pause leaves test sends running
+                self._halted[job.execution_id] = event.name
         self._wake.set()
 
     async def start(self) -> None:
@@ -121,11 +135,14 @@ class DeliveryEngine:
         """Stop claiming, let in-flight sends finish, write everything back."""
         self._stopping = True
         self._wake.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._stop.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._sends:
             await asyncio.wait(self._sends, timeout=30)
         await self.flush()
@@ -143,20 +160,18 @@ class DeliveryEngine:
                 live = [self.settings.worker_id]
             else:
                 live = await workers.live(now - timedelta(seconds=self.settings.worker_timeout))
-            orphans = await DeliveryRepository(uow.session).recover_orphans(live, now)
-            for execution_id, count in orphans.items():
-                await DeliveryRepository(uow.session).add_to_counters(
-                    execution_id, None, Batch(unknown=count).settled
-                )
-        if orphans:
-            log.warning("marked %d in-flight rows unknown after a restart", sum(orphans.values()))
-        for execution_id in orphans:
-            async with self.core.uow() as uow:
-                await finalize_if_done(uow, execution_id)
+            recovered = await recover_dead_claims(uow, live, now)
+        if recovered:
+            log.warning("marked %d in-flight rows unknown after a restart", recovered)
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds` or until stop() is called; True once stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        return self._stop.is_set()
 
     async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.heartbeat_interval)
+        while not await self._stopped_within(self.settings.heartbeat_interval):
             try:
                 async with self.core.uow() as uow:
                     await WorkerRepository(uow.session).beat(
@@ -174,11 +189,12 @@ class DeliveryEngine:
                 if execution.id not in self._jobs:
                     self._jobs[execution.id] = await self._job(uow.session, execution)
         running = {e.id for e in executions}
+        # No batch is being dispatched now (this loop does both): jobs of executions that
+        # stopped running are forgotten, and come back from the database if resumed.
         for execution_id in list(self._jobs):
             if execution_id not in running:
-                self._halted.setdefault(execution_id, "stopped")
-        for execution_id in running:
-            self._halted.pop(execution_id, None)
+                del self._jobs[execution_id]
+        self._halted = {k: v for k, v in self._halted.items() if k not in running}
         return [self._jobs[e.id] for e in executions]
 
     @staticmethod
@@ -244,40 +260,45 @@ class DeliveryEngine:
             async with self.core.uow() as uow:
                 await finalize_if_done(uow, job.execution_id)
             return False
-        for index, row in enumerate(rows):
-            if self._stopping or job.execution_id in self._halted or self._health.fatal:
-                self._release(job, rows[index:])
-                break
-            recipient = recipients.get(row.subscriber_id)
-            hold = job.rules.quiet_wait(self.core.clock(), (recipient or {}).get("timezone"))
-            if hold > 0:
-                quiet = Outcome(Kind.RATE_LIMITED, code="QUIET_HOURS", retry_after=hold)
-                apply_outcome(self._pending[job.execution_id], row, quiet, self.core.clock(),
-                              self.settings.retry, self._rng)  # fmt: skip
-                continue
-            if job.rules.hourly is not None:
-                await job.rules.hourly.acquire()
-            await self._slots.acquire()  # a free sender first: a granted slot never waits
-            slot = await self.limiter.acquire(row.chat_id, paid=job.paid, tracked=True)
-            if job.execution_id in self._halted:
-                slot.done()
-                self._slots.release()
-                self._release(job, rows[index:])
-                break
-            task = asyncio.create_task(self._send(job, row, recipient, slot))
-            self._sends.add(task)
-            task.add_done_callback(self._sends.discard)
+        handed = 0  # rows given to a send task; the rest go back to the queue however we leave
+        try:
+            for row in rows:
+                if self._stopping or job.execution_id in self._halted or self._health.fatal:
+                    break
+                recipient = recipients.get(row.subscriber_id)
+                hold = job.rules.quiet_wait(self.core.clock(), (recipient or {}).get("timezone"))
+                if hold > 0:
+                    quiet = Outcome(Kind.RATE_LIMITED, code="QUIET_HOURS", retry_after=hold)
+                    apply_outcome(self._pending[job.execution_id], row, quiet, self.core.clock(),
+                                  self.settings.retry, self._rng)  # fmt: skip
+                    handed += 1
+                    continue
+                if job.rules.hourly is not None:
+                    await job.rules.hourly.acquire()
+                await self._slots.acquire()  # a free sender first: a granted slot never waits
+                try:
+                    slot = await self.limiter.acquire(row.chat_id, paid=job.paid, tracked=True)
+                except BaseException:
+                    self._slots.release()
+                    raise
+                if job.execution_id in self._halted or self._stopping:
+                    slot.done()
+                    self._slots.release()
+                    break
+                task = asyncio.create_task(self._send(job, row, recipient, slot))
+                self._sends.add(task)
+                task.add_done_callback(self._sends.discard)
+                handed += 1
+        finally:
+            self._release(job, rows[handed:])
         return True
 
     def _release(self, job: Job, rows: list[ClaimedRow]) -> None:
+        """Hand claimed, unsent rows back; the write-back skips them if the run has ended."""
         now = self.core.clock()
         batch = self._pending[job.execution_id]
-        cancelled = self._halted.get(job.execution_id) == "campaign.cancelled"
         for row in rows:
-            if cancelled:
-                skip(batch, row, now, "CANCELLED")
-            else:
-                apply_outcome(batch, row, RELEASED, now, self.settings.retry, self._rng)
+            apply_outcome(batch, row, RELEASED, now, self.settings.retry, self._rng)
 
     async def _send(
         self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None, slot: Slot
@@ -330,8 +351,7 @@ class DeliveryEngine:
         return Outcome(Kind.SENT, message_id=message.message_id)
 
     async def _flush_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.flush_interval)
+        while not await self._stopped_within(self.settings.flush_interval):
             try:
                 await self.flush()
             except Exception:
@@ -346,29 +366,15 @@ class DeliveryEngine:
                 await self._write(pending)
             except Exception:
                 for execution_id, batch in pending.items():
-                    self._pending[execution_id].rows.extend(batch.rows)  # retried next flush
+                    self._pending[execution_id].merge(batch)  # retried with the next flush
                 raise
         reason = self._health.verdict()
         if reason:
             await self._fail_running(reason)
 
     async def _write(self, pending: dict[int, Batch]) -> None:
-        now = self.core.clock()
         async with self.core.uow() as uow:
-            ledger = DeliveryRepository(uow.session)
-            for execution_id, batch in pending.items():
-                await ledger.write_back(batch.rows)
-                job = self._jobs.get(execution_id)
-                # Test sends never count towards the campaign's own figures.
-                campaign_id = job.campaign_id if job and not job.test_mode else None
-                await ledger.add_to_counters(execution_id, campaign_id, batch.settled)
-                for status, ids in batch.blocked.items():
-                    await ledger.mark_subscribers(ids, status, now)
-                for subscriber_id, chat_id in batch.moved_chats:
-                    await ledger.move_chat(subscriber_id, chat_id)
-            # In the same transaction: the counters just written decide whether it is done.
-            for execution_id in pending:
-                await finalize_if_done(uow, execution_id)
+            await write_results(uow, pending, self.settings.worker_id, self.core.clock())
 
     async def _fail_running(self, reason: str) -> None:
         log.error("failing running executions: %s", reason)

@@ -8,9 +8,20 @@ from core.events import DomainEvent
 from core.lifecycle import Action, can
 from core.uow import UnitOfWork
 from storage.models import Campaign, Execution
+from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.executions import ExecutionRepository
+from storage.repositories.locks import lock_execution
 
 SYSTEM_LABEL = "system:delivery"
+# Executions still able to send; rows of any other execution never go back to the queue.
+LIVE = ("pending", "running", "paused")
+
+
+def closing_reason(status: str) -> str | None:
+    """Why rows of an execution in `status` are skipped instead of queued (None: it is live)."""
+    if status in LIVE:
+        return None
+    return "EXECUTION_FAILED" if status == "failed" else "CANCELLED"
 
 
 def _finished(uow: UnitOfWork, execution: Execution, reason: str | None = None) -> None:
@@ -47,13 +58,13 @@ def settled(execution: Execution) -> int:
     )
 
 
-async def _campaign(uow: UnitOfWork, execution: Execution) -> Campaign | None:
-    return await uow.session.get(Campaign, execution.campaign_id, with_for_update=True)
-
-
 async def finalize_if_done(uow: UnitOfWork, execution_id: int) -> bool:
     """Complete the execution (and its campaign) once nothing is left to send."""
-    execution = await uow.session.get(Execution, execution_id, with_for_update=True)
+    return await complete_if_done(uow, await lock_execution(uow.session, execution_id))
+
+
+async def complete_if_done(uow: UnitOfWork, execution: Execution | None) -> bool:
+    """Like finalize_if_done, for an execution this transaction has already locked."""
     if execution is None or execution.status != "running" or settled(execution) < execution.total:
         return False
     execution.status = "completed"
@@ -61,12 +72,15 @@ async def finalize_if_done(uow: UnitOfWork, execution_id: int) -> bool:
     _finished(uow, execution)
     if execution.test_mode:
         return True
-    campaign = await _campaign(uow, execution)
+    campaign = await uow.session.get(Campaign, execution.campaign_id)  # locked with it
     if campaign is None:
         return True
     campaign.executions_completed += 1
     others = await ExecutionRepository(uow.session).open_for_campaign(campaign.id)
-    if campaign.status == "active" and not [e for e in others if e.id != execution.id]:
+    # A test send still going never keeps the campaign itself from completing.
+    if campaign.status == "active" and not [
+        e for e in others if e.id != execution.id and not e.test_mode
+    ]:
         await apply(
             uow,
             campaign,
@@ -84,17 +98,23 @@ async def finalize_if_done(uow: UnitOfWork, execution_id: int) -> bool:
 
 
 async def fail_execution(uow: UnitOfWork, execution_id: int, reason: str) -> bool:
-    """Mark an execution failed with its reason; its campaign fails with it."""
-    execution = await uow.session.get(Execution, execution_id, with_for_update=True)
+    """Mark an execution failed with its reason; its campaign fails with it.
+
+    Rows it never got to are skipped (EXECUTION_FAILED): a retry is a new execution, so
+    nothing would ever send them, and a failed run must not look unfinished forever.
+    """
+    execution = await lock_execution(uow.session, execution_id)
     if execution is None or execution.status not in ("running", "paused"):
         return False
     execution.status = "failed"
     execution.failure_reason = reason
     execution.finished_at = uow.clock()
+    skipped = await DeliveryRepository(uow.session).skip_pending([execution.id], "EXECUTION_FAILED")
+    execution.skipped_count += skipped[execution.id]
     _finished(uow, execution, reason)
     if execution.test_mode:
         return True
-    campaign = await _campaign(uow, execution)
+    campaign = await uow.session.get(Campaign, execution.campaign_id)  # locked with it
     if campaign is None:
         return True
     campaign.executions_failed += 1

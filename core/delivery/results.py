@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.delivery.outcomes import Kind, Outcome
-from storage.repositories.deliveries import ClaimedRow, Settled
+from storage.repositories.deliveries import ClaimedRow
 
 BLOCKING_CODES = {"USER_BLOCKED": "blocked", "USER_DEACTIVATED": "deactivated"}
 
@@ -30,20 +30,32 @@ class RetryPolicy:
 
 @dataclass
 class Batch:
-    """Everything one flush writes for one execution."""
+    """Everything one flush writes for one execution.
+
+    It carries no counts: the counters move by what the write-back actually changed in the
+    ledger, in the same transaction, so they cannot drift from it.
+    """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
-    sent: int = 0
-    failed: int = 0
-    unknown: int = 0
-    skipped: int = 0
     blocked: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     moved_chats: list[tuple[int, int]] = field(default_factory=list)
 
-    @property
-    def settled(self) -> Settled:
-        """Counter increments of this batch."""
-        return Settled(self.sent, self.failed, self.unknown, self.skipped)
+    def merge(self, other: Batch) -> None:
+        """Take back a batch whose write failed (it is retried with the next flush)."""
+        self.rows.extend(other.rows)
+        for status, ids in other.blocked.items():
+            self.blocked[status].extend(ids)
+        self.moved_chats.extend(other.moved_chats)
+
+
+def close_out(rows: list[dict[str, Any]], reason: str, now: datetime) -> list[dict[str, Any]]:
+    """Rows of an execution that has ended: what would go back to the queue is skipped."""
+    return [
+        {**row, "status": "skipped", "error_code": reason, "not_before": None, "processed_at": now}
+        if row["status"] == "pending"
+        else row
+        for row in rows
+    ]
 
 
 def _row(claimed: ClaimedRow, status: str, **values: Any) -> dict[str, Any]:
@@ -71,7 +83,6 @@ def apply_outcome(
     chat = chat_id if chat_id is not None else claimed.chat_id
     tried = claimed.attempts + 1
     if outcome.kind is Kind.SENT:
-        batch.sent += 1
         batch.rows.append(
             _row(
                 claimed,
@@ -83,7 +94,6 @@ def apply_outcome(
             )
         )
     elif outcome.kind is Kind.FAILED:
-        batch.failed += 1
         batch.rows.append(
             _row(
                 claimed,
@@ -98,7 +108,6 @@ def apply_outcome(
         if outcome.code in BLOCKING_CODES:
             batch.blocked[BLOCKING_CODES[outcome.code]].append(claimed.subscriber_id)
     elif outcome.kind is Kind.RETRY and tried >= policy.max_attempts:
-        batch.failed += 1
         batch.rows.append(
             _row(
                 claimed,
@@ -124,7 +133,6 @@ def apply_outcome(
             )
         )
     elif outcome.kind is Kind.UNKNOWN:
-        batch.unknown += 1
         batch.rows.append(
             _row(
                 claimed,
@@ -143,9 +151,3 @@ def apply_outcome(
         )
     if chat != claimed.chat_id:
         batch.moved_chats.append((claimed.subscriber_id, chat))
-
-
-def skip(batch: Batch, claimed: ClaimedRow, now: datetime, reason: str) -> None:
-    """A claimed row that will never be sent (its execution was cancelled)."""
-    batch.skipped += 1
-    batch.rows.append(_row(claimed, "skipped", error_code=reason, processed_at=now))

@@ -2,58 +2,89 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from core.models import CamelModel
+from core.validation import (
+    JsonObject,
+    Line,
+    Lowercase,
+    Omittable,
+    RecipientRef,
+    TelegramUserId,
+    TimeZoneName,
+    WholeInt,
+)
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+MAX_DELAY_SECONDS = 365 * 86400
+Ref = Annotated[Line, Field(min_length=1, max_length=64)]
+Priority = Lowercase[Literal["low", "normal", "high"]]
+
+
+ScheduleType = Literal["one-time", "recurring", "trigger-based"]
 
 
 class Delay(CamelModel):
     """How long after the event to send."""
 
-    value: int = Field(ge=0, le=60 * 24 * 365)
-    unit: Literal["seconds", "minutes", "hours", "days"] = "minutes"
+    value: WholeInt = Field(ge=0, le=MAX_DELAY_SECONDS)
+    unit: Lowercase[Literal["seconds", "minutes", "hours", "days"]] = "minutes"
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Delay:
+        if self.value * UNIT_SECONDS[self.unit] > MAX_DELAY_SECONDS:
+            raise ValueError("a delay is at most 365 days")
+        return self
 
 
 class Trigger(CamelModel):
     """An event rule: `conditions.event` names the event; other keys must equal properties."""
 
-    type: Literal["user_event"] = "user_event"
-    conditions: dict[str, Any]
+    type: Lowercase[Literal["user_event"]] = "user_event"
+    conditions: JsonObject
     delay: Delay | None = None
 
 
 class TargetSpec(CamelModel):
     """Who receives each run."""
 
-    type: Literal["all", "segment", "dynamic", "individual"] = "all"
-    segment_id: str | None = None
-    dynamic_criteria: dict[str, Any] | None = None
-    user_ids: list[str | int] | None = Field(default=None, max_length=10_000)
+    type: Lowercase[Literal["all", "segment", "dynamic", "individual"]] = "all"
+    segment_id: Ref | None = None
+    dynamic_criteria: JsonObject | None = None
+    user_ids: list[RecipientRef | TelegramUserId] | None = Field(default=None, max_length=10_000)
 
 
 class VariationRef(CamelModel):
     """A weighted template variation."""
 
-    name: str | None = Field(default=None, max_length=200)
-    template_id: str
+    name: Line | None = Field(default=None, max_length=200)
+    template_id: Ref
     weight: float = Field(ge=0, le=100)
 
 
 class MessageConfig(CamelModel):
     """Content: a template (with personalisation) and optional weighted variations."""
 
-    template_id: str | None = None
-    personalization: dict[str, Any] | None = None
+    template_id: Ref | None = None
+    personalization: JsonObject | None = None
     variations: list[VariationRef] = Field(default_factory=list, max_length=10)
+
+    @field_validator("variations")
+    @classmethod
+    def _weights(cls, variations: list[VariationRef]) -> list[VariationRef]:
+        if sum(v.weight for v in variations) > 100:
+            raise ValueError("variation weights add up to more than 100 percent")
+        return variations
 
 
 class RateLimiting(CamelModel):
     """A cap on top of Telegram's limit, spread evenly over the hour."""
 
     enabled: bool = True
-    messages_per_hour: int = Field(default=1000, ge=1, le=3_600_000)
+    messages_per_hour: WholeInt = Field(default=1000, ge=1, le=3_600_000)
 
 
 class QuietHours(CamelModel):
@@ -62,13 +93,13 @@ class QuietHours(CamelModel):
     enabled: bool = True
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
 
 
 class DeliverySettings(CamelModel):
     """Priority, rate cap and quiet hours of each run."""
 
-    priority: Literal["low", "normal", "high"] = "normal"
+    priority: Priority = "normal"
     rate_limiting: RateLimiting | None = None
     quiet_hours: QuietHours | None = None
 
@@ -77,8 +108,12 @@ class OnComplete(CamelModel):
     """Who is told when a run completes."""
 
     enabled: bool = True
-    channels: list[str] = Field(default_factory=lambda: ["telegram"])
-    recipients: list[str] = Field(default_factory=list)
+    channels: list[Annotated[Line, Field(max_length=32)]] = Field(
+        default_factory=lambda: ["telegram"], max_length=10
+    )
+    recipients: list[Annotated[Line, Field(max_length=128)]] = Field(
+        default_factory=list, max_length=100
+    )
 
 
 class Notifications(CamelModel):
@@ -90,10 +125,10 @@ class Notifications(CamelModel):
 class ScheduleCreate(CamelModel):
     """Body of POST /scheduled-campaigns."""
 
-    campaign_id: str
-    campaign_name: str | None = Field(default=None, max_length=200)
-    type: Literal["one-time", "recurring", "trigger-based"]
-    schedule: dict[str, Any]
+    campaign_id: Ref
+    campaign_name: Line | None = Field(default=None, max_length=200)
+    type: Lowercase[ScheduleType]
+    schedule: JsonObject
     target_audience: TargetSpec | None = None
     message_config: MessageConfig | None = None
     delivery_settings: DeliverySettings | None = None
@@ -103,8 +138,8 @@ class ScheduleCreate(CamelModel):
 class ScheduleUpdate(CamelModel):
     """Body of PUT /scheduled-campaigns/:id (given parts replace the stored ones)."""
 
-    campaign_name: str | None = Field(default=None, max_length=200)
-    schedule: dict[str, Any] | None = None
+    campaign_name: Omittable[Annotated[Line, Field(max_length=200)]] = None
+    schedule: Omittable[JsonObject] = None
     target_audience: TargetSpec | None = None
     message_config: MessageConfig | None = None
     delivery_settings: DeliverySettings | None = None
@@ -115,4 +150,4 @@ class TestRun(CamelModel):
     """Body of POST /scheduled-campaigns/:id/test."""
 
     target_audience: TargetSpec | None = None
-    max_recipients: int = Field(default=10, ge=1, le=100)
+    max_recipients: WholeInt = Field(default=10, ge=1, le=100)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
 from core.errors import ValidationFailed
 from core.scheduling.inputs import Trigger
 from core.scheduling.recurrence import Rule, next_occurrence
+from core.validation import parse_instant, timezone_problem
 
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 PATTERNS = ("daily", "weekly", "monthly", "custom")
 UNITS = ("minutes", "hours", "days")
+# Bounds keep every computed time inside datetime's range (a year per step at most).
+MAX_INTERVAL = {"minutes": 525_600, "hours": 8_760, "days": 366}
+MAX_OCCURRENCES = 1_000_000
+# Occurrences are searched up to 8 years ahead: schedule times stay well below datetime.max.
+HORIZON = datetime(9990, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -43,23 +48,24 @@ def _fail(code: str, path: str, message: str) -> ValidationFailed:
 
 
 def _zone(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise _fail("INVALID_TIMEZONE", path, "timezone must be an IANA name such as Europe/London")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _fail("INVALID_TIMEZONE", path, f"'{value}' is not an IANA time zone") from None
-    return value
+    problem = timezone_problem(value)
+    if problem:
+        raise _fail("INVALID_TIMEZONE", path, f"timezone {problem}")
+    return str(value)
 
 
 def _instant(value: Any, path: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise _fail("INVALID_SCHEDULE", path, f"'{value}' is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        raise _fail("INVALID_SCHEDULE", path, "the date-time needs a zone, e.g. ...T10:00:00Z")
-    return parsed
+        instant = parse_instant(value)
+    except ValueError as exc:
+        raise _fail("INVALID_SCHEDULE", path, str(exc)) from None
+    if instant >= HORIZON:
+        raise _fail("INVALID_SCHEDULE", path, "schedules end before 9990-01-01T00:00:00Z")
+    return instant
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _time_of_day(value: Any, path: str) -> time:
@@ -72,9 +78,7 @@ def _time_of_day(value: Any, path: str) -> time:
 def _int_set(value: Any, path: str, low: int, high: int, hint: str) -> frozenset[int]:
     if not isinstance(value, list) or not value:
         raise _fail("INVALID_SCHEDULE", path, f"give a non-empty list ({hint})")
-    bad = [
-        v for v in value if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high
-    ]
+    bad = [v for v in value if not _whole(v, low, high)]
     if bad:
         raise _fail("INVALID_SCHEDULE", path, f"{bad} out of range: {hint}")
     return frozenset(value)
@@ -99,16 +103,20 @@ def _recurring(block: Any, now: datetime, check_past: bool) -> ParsedSchedule:
     if check_past and end is not None and end <= now:
         raise _fail("PAST_DATE", f"{path}.endDate", "endDate lies in the past")
     max_runs = block.get("maxOccurrences")
-    if max_runs is not None and (not isinstance(max_runs, int) or max_runs < 1):
-        raise _fail("INVALID_SCHEDULE", f"{path}.maxOccurrences", "a positive whole number")
+    if max_runs is not None and not _whole(max_runs, 1, MAX_OCCURRENCES):
+        raise _fail(
+            "INVALID_SCHEDULE", f"{path}.maxOccurrences", f"a whole number 1..{MAX_OCCURRENCES}"
+        )
     rule_args: dict[str, Any] = {"pattern": pattern, "timezone": zone, "end": end}
     if pattern == "custom":
-        frequency = block.get("frequency") or {}
+        frequency = block.get("frequency")
+        frequency = frequency if isinstance(frequency, dict) else {}
         interval, unit = frequency.get("interval"), frequency.get("unit")
-        if not isinstance(interval, int) or interval < 1 or unit not in UNITS:
+        if unit not in UNITS or not _whole(interval, 1, MAX_INTERVAL[unit]):
             raise _fail(
                 "INVALID_SCHEDULE", f"{path}.frequency",
-                "frequency is {interval: whole number ≥ 1, unit: minutes | hours | days}",
+                "frequency is {interval: whole number ≥ 1 (at most a year), "
+                "unit: minutes | hours | days}",
             )  # fmt: skip
         if unit == "minutes" and interval < 5:
             raise _fail("INVALID_SCHEDULE", f"{path}.frequency.interval", "at least 5 minutes")

@@ -9,7 +9,6 @@ from core.context import Actor
 from core.errors import ConflictError, NotFoundError, ValidationFailed
 from core.events import DomainEvent
 from core.ids import format_id, parse_id
-from core.models import check_timezone
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import ScheduleCreate, ScheduleUpdate, TargetSpec
 from core.scheduling.lifecycle import WAITING, next_status
@@ -55,6 +54,17 @@ async def get_schedule(
     return schedule
 
 
+def _raise_all(failures: list[ValidationFailed]) -> None:
+    """Report every failed check of one request together (the first one's code wins)."""
+    if not failures:
+        return
+    if len(failures) == 1:
+        raise failures[0]
+    details = [d for failure in failures for d in failure.details]
+    message = " ".join(failure.message for failure in failures)
+    raise ValidationFailed(message, details=details, code=failures[0].code)
+
+
 def _check_notifications(body: ScheduleCreate | ScheduleUpdate) -> None:
     on_complete = body.notifications.on_complete if body.notifications else None
     if on_complete is None:
@@ -71,8 +81,15 @@ def _check_notifications(body: ScheduleCreate | ScheduleUpdate) -> None:
 async def _validate_parts(
     uow: UnitOfWork, actor: Actor, body: ScheduleCreate | ScheduleUpdate, campaign: Campaign
 ) -> None:
+    """Check audience, templates and notifications; every failure is reported together."""
+    failures: list[ValidationFailed] = []
     if body.target_audience is not None:
-        await schedule_spec(uow, actor.tenant_id, body.target_audience, campaign.target_audience)
+        try:
+            await schedule_spec(
+                uow, actor.tenant_id, body.target_audience, campaign.target_audience
+            )
+        except ValidationFailed as exc:
+            failures.append(exc)
     config = body.message_config
     if config is not None:
         refs = [("messageConfig.templateId", config.template_id)] if config.template_id else []
@@ -80,23 +97,16 @@ async def _validate_parts(
             (f"messageConfig.variations[{i}].templateId", v.template_id)
             for i, v in enumerate(config.variations)
         ]
-        await resolve_templates(uow, actor.tenant_id, refs)
-        if sum(v.weight for v in config.variations) > 100:
-            raise ValidationFailed(
-                "Variation weights add up to more than 100 percent.",
-                details=[{"field": "messageConfig.variations", "message": "weights over 100"}],
-            )
-    settings = body.delivery_settings
-    if settings and settings.quiet_hours:
         try:
-            check_timezone(settings.quiet_hours.timezone)
-        except ValueError as exc:
-            raise ValidationFailed(
-                str(exc),
-                details=[{"field": "deliverySettings.quietHours.timezone", "message": str(exc)}],
-                code="INVALID_TIMEZONE",
-            ) from None
-    _check_notifications(body)
+            await resolve_templates(uow, actor.tenant_id, refs)
+        except ValidationFailed as exc:
+            failures.append(exc)
+    # Variation weights and quietHours.timezone are checked by the input models.
+    try:
+        _check_notifications(body)
+    except ValidationFailed as exc:
+        failures.append(exc)
+    _raise_all(failures)
 
 
 async def _plan_next(uow: UnitOfWork, schedule: Schedule, parsed: ParsedSchedule) -> None:
@@ -116,11 +126,22 @@ async def create_schedule(uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -
     try:
         campaign = await get_campaign(uow, actor, body.campaign_id)
     except NotFoundError:
-        raise NotFoundError(
-            "CAMPAIGN_NOT_FOUND", f"No campaign '{body.campaign_id}' (field campaignId)."
-        ) from None
-    parsed = parse_schedule(body.type, body.schedule, uow.clock())
-    await _validate_parts(uow, actor, body, campaign)
+        # A missing resource named in the body is a 400 naming the field (see README).
+        message = f"No campaign '{body.campaign_id}'."
+        raise ValidationFailed(
+            message, details=[{"field": "campaignId", "message": message}],
+            code="CAMPAIGN_NOT_FOUND",
+        ) from None  # fmt: skip
+    failures: list[ValidationFailed] = []
+    try:
+        parsed = parse_schedule(body.type, body.schedule, uow.clock())
+    except ValidationFailed as exc:
+        failures.append(exc)
+    try:
+        await _validate_parts(uow, actor, body, campaign)
+    except ValidationFailed as exc:
+        failures.append(exc)
+    _raise_all(failures)
     schedule = Schedule(
         tenant_id=actor.tenant_id,
         campaign_id=campaign.id,
@@ -149,16 +170,26 @@ async def update_schedule(
     """Replace the given parts; a new schedule block recomputes the next run."""
     status = next_status(schedule.type, schedule.status, "edit")
     campaign = await get_campaign(uow, actor, format_id("campaign", schedule.campaign_id))
-    await _validate_parts(uow, actor, body, campaign)
+    failures: list[ValidationFailed] = []
+    merged = parsed = None
+    if body.schedule is not None:
+        merged = _merge(schedule.schedule, body.schedule)
+        try:
+            parsed = parse_schedule(schedule.type, merged, uow.clock())
+        except ValidationFailed as exc:
+            failures.append(exc)
+    try:
+        await _validate_parts(uow, actor, body, campaign)
+    except ValidationFailed as exc:
+        failures.append(exc)
+    _raise_all(failures)
     given = body.model_fields_set
     if "campaign_name" in given and body.campaign_name:
         schedule.name = body.campaign_name
     for name in ("target_audience", "message_config", "delivery_settings", "notifications"):
         if name in given:
             setattr(schedule, name, _dump(getattr(body, name)))
-    if body.schedule is not None:
-        merged = _merge(schedule.schedule, body.schedule)
-        parsed = parse_schedule(schedule.type, merged, uow.clock())
+    if merged is not None and parsed is not None:
         schedule.schedule = merged
         if schedule.status != "paused":
             schedule.status = status

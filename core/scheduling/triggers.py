@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from core.context import Actor
 from core.errors import DomainError
@@ -14,10 +14,11 @@ from core.executions import RunPlan, launch
 from core.ids import format_id, try_parse_id
 from core.models import CamelModel
 from core.scheduling.audience import schedule_spec
-from core.scheduling.inputs import Trigger
+from core.scheduling.inputs import UNIT_SECONDS, Trigger
 from core.scheduling.runs import run_messages, run_settings
 from core.scheduling.service import target_of
 from core.uow import UnitOfWork
+from core.validation import Instant, JsonObject, Line, TelegramUserId, given, left_out
 from storage.audience import AudienceSpec
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, TriggerEvent, TriggerJob
@@ -25,18 +26,26 @@ from storage.repositories.schedules import ScheduleRepository
 from storage.repositories.subscribers import SubscriberRepository
 from storage.repositories.triggers import TriggerRepository
 
-UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-
 
 class EventIn(CamelModel):
     """One event: who (telegramId or subscriberId), what, when, with which properties."""
 
-    event: str = Field(min_length=1, max_length=128)
-    event_id: str | None = Field(default=None, min_length=1, max_length=128)
-    telegram_id: int | None = None
-    subscriber_id: str | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
-    occurred_at: AwareDatetime | None = None
+    # The _who rule below, said in the OpenAPI document.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"allOf": [given("telegramId"), left_out("subscriberId")]},
+                {"allOf": [given("subscriberId"), left_out("telegramId")]},
+            ]
+        }
+    )
+
+    event: Line = Field(min_length=1, max_length=128)
+    event_id: Line | None = Field(default=None, min_length=1, max_length=128)
+    telegram_id: TelegramUserId | None = None
+    subscriber_id: Line | None = Field(default=None, max_length=64)
+    properties: JsonObject = Field(default_factory=dict)
+    occurred_at: Instant | None = None
 
     @model_validator(mode="after")
     def _who(self) -> EventIn:

@@ -110,7 +110,8 @@ async def history(uow: UnitOfWork, schedule: Schedule, limit: int) -> dict[str, 
 
 
 async def statistics(uow: UnitOfWork, actor: Actor, period: str) -> dict[str, Any]:
-    """Aggregates over every schedule of the tenant for a period."""
+    """Aggregates over every schedule of the tenant for a period (case-insensitive: 7D = 7d)."""
+    period = period.lower()
     if period not in PERIODS:
         raise ValidationFailed(
             f"Unknown period '{period}'.",

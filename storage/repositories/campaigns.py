@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.direct import read_connection
 from storage.models import Campaign, CampaignEvent, Interaction
 from storage.repositories.campaign_list import SORTABLE, CampaignRow, plain_page, search_page
+from storage.repositories.locks import hold_writer
 from storage.repositories.paging import Page, fetch_page
 
 __all__ = ["SORTABLE", "CampaignRepository"]
@@ -26,10 +27,11 @@ class CampaignRepository:
         return campaign
 
     async def get(self, tenant_id: int, campaign_id: int, *, lock: bool = False) -> Campaign | None:
-        """The tenant's campaign, optionally locked for update."""
+        """The tenant's campaign, optionally locked (and freshly read) for a state change."""
         query = select(Campaign).where(Campaign.id == campaign_id, Campaign.tenant_id == tenant_id)
         if lock:
-            query = query.with_for_update()
+            await hold_writer(self.session, campaign_id)
+            query = query.with_for_update().execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
     async def list(

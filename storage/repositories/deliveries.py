@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,8 @@ WRITE_BACK_KEYS = (
 
 
 # Results travel as one JSON document joined to the ledger by id: an executemany spent far
-# more CPU binding parameters row by row than the database spent updating.
+# more CPU binding parameters row by row than the database spent updating. Only rows still
+# claimed by the writer change: a row recovered as `unknown` meanwhile keeps that verdict.
 _SET = ", ".join(f"{key} = v.{key}" for key in WRITE_BACK_KEYS[1:])
 BULK_WRITE_BACK = {
     "sqlite": text(
@@ -42,13 +43,16 @@ BULK_WRITE_BACK = {
             if key != "id"
         )
         + " FROM json_each(:rows) AS v WHERE deliveries.id = json_extract(v.value, '$[0]')"
+        " AND deliveries.status = 'sending' AND deliveries.claimed_by = :worker"
+        " RETURNING deliveries.status"
     ),
     "postgresql": text(
         f"UPDATE deliveries AS d SET {_SET} "
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id bigint, status varchar, "
         "chat_id bigint, message_id bigint, error_code varchar, error_detail varchar, "
         "attempts smallint, not_before timestamptz, processed_at timestamptz, "
-        "claimed_by varchar) WHERE d.id = v.id"
+        "claimed_by varchar) WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = :worker"
+        " RETURNING d.status"
     ),
 }
 _DATETIME_INDEXES = tuple(WRITE_BACK_KEYS.index(key) for key in ("not_before", "processed_at"))
@@ -92,6 +96,14 @@ class Settled:
     unknown: int = 0
     skipped: int = 0
 
+    @classmethod
+    def of(cls, statuses: Counter[str]) -> Settled:
+        """The increments for rows that reached these statuses (pending ones count nothing)."""
+        return cls(statuses["sent"], statuses["failed"], statuses["unknown"], statuses["skipped"])
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.failed or self.unknown or self.skipped)
+
 
 class DeliveryRepository:
     """Ledger rows."""
@@ -119,27 +131,49 @@ class DeliveryRepository:
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         ledger = Delivery.__table__  # a Core UPDATE: the ORM's bookkeeping is overhead here
+        executions = Execution.__table__
+        # Only while the execution runs: a pause or cancel committed a moment ago wins over a
+        # dispatcher that has not heard of it yet.
+        running = (
+            select(executions.c.id)
+            .where(executions.c.id == execution_id, executions.c.status == "running")
+            .exists()
+        )
         result = await self.session.execute(
             ledger.update()
-            .where(ledger.c.id.in_(select(due.c.id)), ledger.c.status == "pending")
+            .where(ledger.c.id.in_(select(due.c.id)), ledger.c.status == "pending", running)
             .values(status="sending", claimed_by=worker_id)
             .returning(*(ledger.c[name] for name in ClaimedRow._fields))
         )
         return sorted(map(ClaimedRow._make, result.all()))  # ordered by id, the first field
 
-    async def write_back(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Store send results by primary key, the whole batch in one statement."""
+    async def write_back(self, rows: Sequence[dict[str, Any]], worker_id: str) -> Counter[str]:
+        """Store results of rows `worker_id` still holds, in one statement; returns how many
+        rows reached each status (rows recovered by someone else meanwhile are left alone)."""
         if not rows:
-            return
+            return Counter()
         dialect = self.session.get_bind().dialect
         if dialect.name in BULK_WRITE_BACK:
             payload = _write_back_payload(rows, dialect)
-            await self.session.execute(BULK_WRITE_BACK[dialect.name], {"rows": payload})
-            return
-        await self.session.execute(
-            update(Delivery).execution_options(synchronize_session=False),
-            [{key: row.get(key) for key in WRITE_BACK_KEYS} for row in rows],
-        )
+            result = await self.session.execute(
+                BULK_WRITE_BACK[dialect.name], {"rows": payload, "worker": worker_id}
+            )
+            return Counter(status for (status,) in result.all())
+        written: Counter[str] = Counter()
+        ledger = Delivery.__table__
+        for row in rows:
+            result = await self.session.execute(
+                ledger.update()
+                .where(
+                    ledger.c.id == row["id"],
+                    ledger.c.status == "sending",
+                    ledger.c.claimed_by == worker_id,
+                )
+                .values({key: row.get(key) for key in WRITE_BACK_KEYS[1:]})
+                .returning(ledger.c.status)
+            )
+            written.update(status for (status,) in result.all())
+        return written
 
     async def add_to_counters(
         self, execution_id: int, campaign_id: int | None, settled: Settled
@@ -203,24 +237,40 @@ class DeliveryRepository:
         )
         return Counter(row[0] for row in result.all())
 
-    async def recover_orphans(self, live_workers: Sequence[str], now: datetime) -> Counter[int]:
-        """Rows left `sending` by dead workers become `unknown`; returns counts per execution."""
+    @staticmethod
+    def _orphaned(live_workers: Sequence[str]) -> ColumnElement[bool]:
+        return and_(
+            Delivery.status == "sending",
+            or_(Delivery.claimed_by.is_(None), Delivery.claimed_by.not_in(list(live_workers))),
+        )
+
+    async def executions_with_orphans(self, live_workers: Sequence[str]) -> list[int]:
+        """Executions with rows left `sending` by workers that are not alive."""
+        rows = await self.session.scalars(
+            select(Delivery.execution_id)
+            .where(self._orphaned(live_workers))
+            .distinct()
+            .order_by(Delivery.execution_id)
+        )
+        return list(rows)
+
+    async def recover_orphans(
+        self, execution_id: int, live_workers: Sequence[str], now: datetime
+    ) -> int:
+        """The execution's rows left `sending` by dead workers become `unknown`; how many."""
         result = await self.session.execute(
             update(Delivery)
-            .where(
-                Delivery.status == "sending",
-                or_(Delivery.claimed_by.is_(None), Delivery.claimed_by.not_in(list(live_workers))),
-            )
+            .where(Delivery.execution_id == execution_id, self._orphaned(live_workers))
             .values(
                 status="unknown",
                 error_code="UNKNOWN",
                 error_detail="in flight when its sender stopped; not resent automatically",
                 processed_at=now,
+                claimed_by=None,
             )
-            .returning(Delivery.execution_id)
             .execution_options(synchronize_session=False)
         )
-        return Counter(row[0] for row in result.all())
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def list_for_campaign(
         self, campaign_id: int, statuses: Sequence[str], *, offset: int, limit: int
@@ -246,7 +296,11 @@ class DeliveryRepository:
         self, campaign_id: int, delivery_ids: Sequence[int] | None
     ) -> Counter[int]:
         """Put unknown rows back to pending (a deliberate resend); counts per execution."""
-        in_campaign = select(Execution.id).where(Execution.campaign_id == campaign_id)
+        # Never rows of a cancelled or failed execution: nobody would send them again.
+        in_campaign = select(Execution.id).where(
+            Execution.campaign_id == campaign_id,
+            Execution.status.in_(("running", "paused", "completed")),
+        )
         query = update(Delivery).where(
             Delivery.status == "unknown", Delivery.execution_id.in_(in_campaign)
         )

@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Subscriber
+from storage.repositories.locks import lock_campaign
 
 # Multiplicative hashing: the high bits of id * odd constant mod 2^32 spread sequential ids
 # evenly; two different constants keep sampling and A/B assignment independent of each other.
 _SAMPLE_MULTIPLIER = 2654435761
 _VARIATION_MULTIPLIER = 2246822519
 _MODULUS = 4294967296
+OPEN = ("pending", "running", "paused")
 
 
 def _bucket(multiplier: int, salt: int) -> ColumnElement[int]:
@@ -49,15 +51,19 @@ class ExecutionRepository:
             .limit(1)
         )
 
-    async def open_for_campaign(self, campaign_id: int) -> list[Execution]:
-        """Executions of a campaign that have not finished."""
-        rows = await self.session.scalars(
-            select(Execution).where(
-                Execution.campaign_id == campaign_id,
-                Execution.status.in_(("pending", "running", "paused")),
-            )
+    async def open_for_campaign(self, campaign_id: int, *, lock: bool = False) -> list[Execution]:
+        """Executions of a campaign that have not finished (locked, after the campaign's row)."""
+        query = select(Execution).where(
+            Execution.campaign_id == campaign_id, Execution.status.in_(OPEN)
         )
-        return list(rows)
+        if lock:
+            await lock_campaign(self.session, campaign_id)
+            query = (
+                query.order_by(Execution.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        return list(await self.session.scalars(query))
 
     async def set_status(self, execution_ids: Sequence[int], status: str, **values: Any) -> None:
         """Move executions to `status`, setting any extra columns given."""

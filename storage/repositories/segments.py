@@ -49,6 +49,19 @@ class SegmentRepository:
         """Remove a segment and its memberships."""
         await self.session.execute(delete(Segment).where(Segment.id == segment.id))
 
+    async def known_subscribers(self, tenant_id: int, subscriber_ids: Sequence[int]) -> set[int]:
+        """Which of the ids are the tenant's subscribers (looked up in chunks)."""
+        found: set[int] = set()
+        for start in range(0, len(subscriber_ids), 500):
+            chunk = list(subscriber_ids[start : start + 500])
+            rows = await self.session.scalars(
+                select(Subscriber.id).where(
+                    Subscriber.tenant_id == tenant_id, Subscriber.id.in_(chunk)
+                )
+            )
+            found.update(rows)
+        return found
+
     async def set_members(
         self, segment_id: int, tenant_id: int, subscriber_ids: Sequence[int]
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -159,7 +160,7 @@ class SubscriberRepository:
                 func.lower(column).like(pattern, escape="\\")
                 for column in (Subscriber.first_name, Subscriber.last_name, Subscriber.username)
             ]
-            if search.lstrip("-").isdigit() and abs(int(search)) < 2**63:
+            if re.fullmatch(r"-?[0-9]{1,18}", search):
                 options.append(Subscriber.telegram_id == int(search))
             where.append(or_(*options))
         query = select(Subscriber).where(*where).order_by(Subscriber.id.desc())

@@ -236,9 +236,14 @@ async def test_static_segment_counts_its_active_members(api, auth, people):
     assert await count(api, auth, segment["id"]) == 1
 
 
-async def test_static_segment_ignores_unknown_subscribers(api, auth, people):
-    segment = await create(api, auth, {"name": "s", "members": [people[2], "sub_987654"]})
-    assert await count(api, auth, segment["id"]) == 1
+async def test_static_segment_refuses_unknown_subscribers(api, auth, people):
+    response = await api.post(
+        BASE, json={"name": "s", "members": [people[2], "sub_987654"]}, headers=auth
+    )
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error["code"] == "SUBSCRIBER_NOT_FOUND"
+    assert [d["field"] for d in error["details"]] == ["members[1]"]
 
 
 async def test_static_members_must_be_subscriber_ids(api, auth, people):

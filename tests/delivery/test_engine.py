@@ -216,7 +216,11 @@ async def test_bad_token_fails_the_execution(core, actor, emu, make_engine):
             if "sending" not in {r.status for r in rows}:
                 break
             await asyncio.sleep(0.05)
-        assert {r.status for r in rows} == {"pending"}  # nobody was sent anything
+        # Nobody was sent anything, and nothing is left looking unfinished.
+        assert {(r.status, r.error_code) for r in rows} == {("skipped", "EXECUTION_FAILED")}
+        assert emu.stats()["totals"]["accepted"] == 0
+        done = await execution(core, execution_id)
+        assert done.skipped_count == 3
     finally:
         await rejected.session.close()
 

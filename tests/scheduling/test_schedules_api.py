@@ -108,7 +108,7 @@ async def test_sunday_is_zero_and_seven_is_explained(api, auth):
 async def test_unknown_campaign_conflict_and_unsupported_channel(api, auth):
     status, body = await create(api, auth, {
         "campaignId": "camp_999", "type": "one-time", "schedule": {"startDateTime": future()}})  # fmt: skip
-    assert status == 404 and body["error"]["code"] == "CAMPAIGN_NOT_FOUND"
+    assert status == 400 and body["error"]["code"] == "CAMPAIGN_NOT_FOUND"
     cid = await campaign(api, auth)
     at = future(48)
     first = {"campaignId": cid, "type": "one-time", "schedule": {"startDateTime": at}}

@@ -1,0 +1,58 @@
+"""The 3.1 document in OpenAPI 3.0 terms, for the bundled Swagger UI 4 (it reads 3.0 only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DROPPED_KEYS = frozenset({"jsonSchemaDialect", "webhooks", "$schema", "prefixItems"})
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    options = [s for s in schema["anyOf"] if s != {"type": "null"}]
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    if len(options) == len(schema["anyOf"]):
+        return schema
+    if len(options) == 1 and "$ref" not in options[0]:
+        return {**options[0], **rest, "nullable": True}
+    key = "allOf" if len(options) == 1 else "anyOf"
+    return {key: options, **rest, "nullable": True}
+
+
+def _schema(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _schema(v) for k, v in node.items() if k not in DROPPED_KEYS}
+    if isinstance(node.get("anyOf"), list):
+        node = _nullable(node)
+    if isinstance(node.get("type"), list):
+        types = [t for t in node["type"] if t != "null"]
+        if len(types) < len(node["type"]):
+            node["nullable"] = True
+        if len(types) == 1:
+            node["type"] = types[0]
+        else:
+            node.pop("type")
+            node["anyOf"] = [{"type": t} for t in types]
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    for bound, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(node.get(bound), int | float) and not isinstance(node[bound], bool):
+            node[plain] = node[bound]
+            node[bound] = True
+    if isinstance(node.get("examples"), list) and "schema" not in node:
+        examples = node.pop("examples")
+        if examples:
+            node["example"] = examples[0]
+    return node
+
+
+def as_openapi_30(document: dict[str, Any]) -> dict[str, Any]:
+    """The same paths, schemas and security in OpenAPI 3.0.3 terms (nullable, enum for const)."""
+    converted = _schema({k: v for k, v in document.items() if k not in DROPPED_KEYS})
+    converted["openapi"] = "3.0.3"
+    info = dict(converted.get("info", {}))
+    info.pop("summary", None)
+    converted["info"] = info
+    return converted

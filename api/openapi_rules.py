@@ -1,0 +1,177 @@
+"""What the OpenAPI document adds to the route models: error statuses, value rules, links, tags."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from api.registry import RouteSpec
+from core.campaigns import SORTABLE
+from core.deliveries import LISTABLE
+from core.scheduling.views import PERIODS as SCHEDULE_PERIODS
+from core.statistics import METRICS
+from core.statistics import PERIODS as STATISTICS_PERIODS
+
+ERROR_TEXT = {
+    400: "Malformed JSON or invalid fields (each named in error.details)",
+    401: "Missing or invalid API key",
+    404: "Not found for this tenant",
+    409: "Not allowed in the current status (error.details lists allowed actions)",
+    413: "Body too large (1 MiB; 16 MiB for the bulk subscriber import)",
+    415: "The body is not JSON: send Content-Type: application/json",
+}
+TAGS = {
+    "System": "Health, this document and the interactive docs; no key needed.",
+    "Campaigns": "Campaign CRUD, listing, search and cloning.",
+    "Campaign lifecycle": "Execute, schedule, pause, resume, cancel; progress and statistics.",
+    "Delivery ledger": "One row per recipient and execution; unknown rows can be resent.",
+    "Audience": "Subscribers and segments (static members or dynamic rules).",
+    "Scheduled campaigns": "One-time, recurring and trigger-based schedules.",
+    "Templates": "Reusable message content with declared variables.",
+    "Events": "Subscriber events that start trigger-based campaigns.",
+}
+
+
+def _one_of(values: Any) -> str:
+    return "|".join(re.escape(value) for value in values)
+
+
+def _comma_list(values: Any) -> str:
+    item = f"(?:{_one_of(values)})"
+    return f"^{item}(?:,{item})*$"
+
+
+# Values the core checks beyond the query models' own types, keyed by (path, parameter).
+PARAMETER_RULES: dict[tuple[str, str], dict[str, Any]] = {
+    ("/api/v1/campaigns", "sort"): {
+        "type": "string",
+        "pattern": f"^-?(?:{_one_of(SORTABLE)})$",
+        "description": "A field to sort by; a leading '-' sorts descending.",
+    },
+    ("/api/v1/campaigns/{id}/statistics", "period"): {
+        "type": "string",
+        "enum": list(STATISTICS_PERIODS),
+    },
+    ("/api/v1/campaigns/{id}/statistics", "metrics"): {
+        "type": "string",
+        "pattern": f"^(?:all|{_comma_list(METRICS)[1:-1]})$",
+        "description": "'all' or a comma list of " + ", ".join(METRICS) + ".",
+    },
+    ("/api/v1/campaigns/{id}/deliveries", "status"): {
+        "type": "string",
+        "pattern": _comma_list(LISTABLE),
+        "description": "A comma list of " + ", ".join(LISTABLE) + ".",
+    },
+    ("/api/v1/scheduled-campaigns/statistics/{period}", "period"): {
+        "type": "string",
+        "enum": list(SCHEDULE_PERIODS),
+    },
+}
+ID_PARAMETER = {
+    "type": "string",
+    "minLength": 1,
+    "description": "A prefixed id such as camp_12, seg_3, sub_7, tmpl_2, sched_4.",
+}
+
+
+def error_statuses(spec: RouteSpec) -> list[int]:
+    """Every error status the route can answer: its own plus those its shape implies."""
+    statuses = set(spec.errors)
+    if spec.body is not None:
+        statuses |= {400, 413, 415}
+    if spec.query is not None:
+        statuses.add(400)
+    if not spec.public:
+        statuses.add(401)
+    if "{id}" in spec.path:
+        statuses.add(404)
+    return sorted(statuses)
+
+
+# pydantic constraint names that leak into a schema (e.g. through WithJsonSchema) as-is.
+PYDANTIC_BOUNDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+}
+
+
+def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with every `#/$defs/…` reference replaced by its definition (and bounds named
+    as JSON Schema names them)."""
+    if isinstance(node, list):
+        return [inline_refs(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
+        return {**target, **{k: inline_refs(v, defs) for k, v in node.items() if k != "$ref"}}
+    return {PYDANTIC_BOUNDS.get(k, k): inline_refs(v, defs) for k, v in node.items()}
+
+
+def standard_bounds(node: Any) -> Any:
+    """`node` with pydantic's bound names (`ge`, `lt`...) on numeric schemas renamed to JSON
+    Schema's: a bound given after a validator (WholeInt) is otherwise dumped as-is."""
+    if isinstance(node, list):
+        return [standard_bounds(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    numeric = node.get("type") in ("integer", "number")
+    return {
+        (PYDANTIC_BOUNDS.get(k, k) if numeric else k): standard_bounds(v) for k, v in node.items()
+    }
+
+
+def parameter_schema(path: str, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A query or path parameter's schema, with the values the core accepts where it checks them."""
+    if "anyOf" in schema:  # Optional[X]: a query parameter is absent, never null
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        schema = {**options[0], **rest} if len(options) == 1 else schema
+    schema = {k: v for k, v in schema.items() if k != "title"}
+    if schema.get("type") == "string" and "enum" not in schema:
+        # An empty value is refused (api.parsing.parse_query), not read as "absent".
+        schema.setdefault("minLength", 1)
+    rule = PARAMETER_RULES.get((path, name))
+    if rule is not None:  # the set of values the core accepts: narrower than any type rule
+        schema = {**schema, **rule}
+    return schema
+
+
+def item_path(spec: RouteSpec) -> str | None:
+    """The item path (`…/{id}`) of what a POST creates, or None when it creates nothing."""
+    if spec.method != "POST" or 201 not in (spec.status, *spec.also):
+        return None
+    collection = re.sub(r"/\{id\}/\w+$", "", spec.path)
+    return collection + "/{id}"
+
+
+def operation_ids(specs: list[RouteSpec]) -> dict[int, str]:
+    """A unique camelCase operationId per spec (by handler name; qualified when names clash)."""
+    names = [spec.handler.__name__ for spec in specs]
+    ids: dict[int, str] = {}
+    for index, spec in enumerate(specs):
+        name = spec.handler.__name__
+        if names.count(name) > 1:
+            name = f"{spec.handler.__module__.rsplit('.', 1)[-1]}_{name}"
+        head, *rest = name.split("_")
+        ids[index] = head + "".join(part.capitalize() for part in rest)
+    return ids
+
+
+def links_for(spec: RouteSpec, specs: list[RouteSpec], ids: dict[int, str]) -> dict[str, Any]:
+    """OpenAPI links from a creating POST to every operation on the created item."""
+    item = item_path(spec)
+    if item is None:
+        return {}
+    links = {}
+    for index, other in enumerate(specs):
+        if other.path == item or other.path.startswith(item + "/"):
+            links[ids[index]] = {
+                "operationId": ids[index],
+                "parameters": {"path.id": "$response.body#/data/id"},
+                "description": f"{other.method} {other.path} on the created item",
+            }
+    return links
