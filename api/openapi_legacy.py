@@ -7,8 +7,11 @@ from typing import Any
 DROPPED_KEYS = frozenset({"jsonSchemaDialect", "webhooks", "$schema", "prefixItems"})
 
 
+NULL_ONLY = {"nullable": True, "enum": [None]}
+
+
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    options = [s for s in schema["anyOf"] if s != {"type": "null"}]
+    options = [s for s in schema["anyOf"] if s not in ({"type": "null"}, NULL_ONLY)]
     rest = {k: v for k, v in schema.items() if k != "anyOf"}
     if len(options) == len(schema["anyOf"]):
         return schema
@@ -26,6 +29,10 @@ def _schema(node: Any) -> Any:
     node = {k: _schema(v) for k, v in node.items() if k not in DROPPED_KEYS}
     if isinstance(node.get("anyOf"), list):
         node = _nullable(node)
+    if node.get("type") == "null":
+        # 3.0 has no null type: a schema that only admits null says so with nullable + enum.
+        node.pop("type")
+        node.update(NULL_ONLY)
     if isinstance(node.get("type"), list):
         types = [t for t in node["type"] if t != "null"]
         if len(types) < len(node["type"]):
