@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -63,3 +65,28 @@ class ConflictError(DomainError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class Failures:
+    """Runs several checks and reports every ValidationFailed among them together."""
+
+    def __init__(self) -> None:
+        self.found: list[ValidationFailed] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Keep a ValidationFailed raised inside the block for `raise_all`."""
+        try:
+            yield
+        except ValidationFailed as exc:
+            self.found.append(exc)
+
+    def raise_all(self) -> None:
+        """Raise one ValidationFailed with every detail (the first one's code wins), if any."""
+        if not self.found:
+            return
+        if len(self.found) == 1:
+            raise self.found[0]
+        details = [d for failure in self.found for d in failure.details]
+        message = " ".join(failure.message for failure in self.found)
+        raise ValidationFailed(message, details=details, code=self.found[0].code)

@@ -28,6 +28,7 @@ from core.validation import (
     TimeZoneName,
     WholeInt,
     check_timezone,
+    check_weights,
 )
 
 __all__ = ["check_timezone"]
@@ -174,12 +175,7 @@ class MessageSpec(CamelModel):
 
     _content = field_validator("content")(_known_variables)
 
-    @field_validator("variations")
-    @classmethod
-    def _weights(cls, variations: list[Variation]) -> list[Variation]:
-        if sum(v.weight for v in variations) > 100:
-            raise ValueError("variation weights add up to more than 100 percent")
-        return variations
+    _weights = field_validator("variations")(check_weights)
 
     @model_validator(mode="after")
     def _caption(self) -> MessageSpec:

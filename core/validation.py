@@ -336,3 +336,10 @@ def given(*names: str, **schemas: Any) -> dict[str, Any]:
 def left_out(*names: str) -> dict[str, Any]:
     """JSON Schema: each of `names` absent or null (null counts as absent)."""
     return {"properties": {name: {"type": "null"} for name in names}}
+
+
+def check_weights(variations: list[T]) -> list[T]:
+    """A/B variation weights are percents of recipients: together at most 100."""
+    if sum(getattr(v, "weight", 0) for v in variations) > 100:
+        raise ValueError("variation weights add up to more than 100 percent")
+    return variations

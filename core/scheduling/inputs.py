@@ -16,6 +16,7 @@ from core.validation import (
     TelegramUserId,
     TimeZoneName,
     WholeInt,
+    check_weights,
 )
 
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -72,12 +73,7 @@ class MessageConfig(CamelModel):
     personalization: JsonObject | None = None
     variations: list[VariationRef] = Field(default_factory=list, max_length=10)
 
-    @field_validator("variations")
-    @classmethod
-    def _weights(cls, variations: list[VariationRef]) -> list[VariationRef]:
-        if sum(v.weight for v in variations) > 100:
-            raise ValueError("variation weights add up to more than 100 percent")
-        return variations
+    _weights = field_validator("variations")(check_weights)
 
 
 class RateLimiting(CamelModel):

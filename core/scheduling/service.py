@@ -6,7 +6,7 @@ from typing import Any
 
 from core.campaigns import get_campaign
 from core.context import Actor
-from core.errors import ConflictError, NotFoundError, ValidationFailed
+from core.errors import ConflictError, Failures, NotFoundError, ValidationFailed
 from core.events import DomainEvent
 from core.ids import format_id, parse_id
 from core.scheduling.audience import schedule_spec
@@ -54,17 +54,6 @@ async def get_schedule(
     return schedule
 
 
-def _raise_all(failures: list[ValidationFailed]) -> None:
-    """Report every failed check of one request together (the first one's code wins)."""
-    if not failures:
-        return
-    if len(failures) == 1:
-        raise failures[0]
-    details = [d for failure in failures for d in failure.details]
-    message = " ".join(failure.message for failure in failures)
-    raise ValidationFailed(message, details=details, code=failures[0].code)
-
-
 def _check_notifications(body: ScheduleCreate | ScheduleUpdate) -> None:
     on_complete = body.notifications.on_complete if body.notifications else None
     if on_complete is None:
@@ -82,14 +71,12 @@ async def _validate_parts(
     uow: UnitOfWork, actor: Actor, body: ScheduleCreate | ScheduleUpdate, campaign: Campaign
 ) -> None:
     """Check audience, templates and notifications; every failure is reported together."""
-    failures: list[ValidationFailed] = []
+    failures = Failures()
     if body.target_audience is not None:
-        try:
+        with failures.check():
             await schedule_spec(
                 uow, actor.tenant_id, body.target_audience, campaign.target_audience
             )
-        except ValidationFailed as exc:
-            failures.append(exc)
     config = body.message_config
     if config is not None:
         refs = [("messageConfig.templateId", config.template_id)] if config.template_id else []
@@ -97,16 +84,12 @@ async def _validate_parts(
             (f"messageConfig.variations[{i}].templateId", v.template_id)
             for i, v in enumerate(config.variations)
         ]
-        try:
+        with failures.check():
             await resolve_templates(uow, actor.tenant_id, refs)
-        except ValidationFailed as exc:
-            failures.append(exc)
     # Variation weights and quietHours.timezone are checked by the input models.
-    try:
+    with failures.check():
         _check_notifications(body)
-    except ValidationFailed as exc:
-        failures.append(exc)
-    _raise_all(failures)
+    failures.raise_all()
 
 
 async def _plan_next(uow: UnitOfWork, schedule: Schedule, parsed: ParsedSchedule) -> None:
@@ -132,16 +115,14 @@ async def create_schedule(uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -
             message, details=[{"field": "campaignId", "message": message}],
             code="CAMPAIGN_NOT_FOUND",
         ) from None  # fmt: skip
-    failures: list[ValidationFailed] = []
-    try:
+    failures = Failures()
+    parsed: ParsedSchedule | None = None
+    with failures.check():
         parsed = parse_schedule(body.type, body.schedule, uow.clock())
-    except ValidationFailed as exc:
-        failures.append(exc)
-    try:
+    with failures.check():
         await _validate_parts(uow, actor, body, campaign)
-    except ValidationFailed as exc:
-        failures.append(exc)
-    _raise_all(failures)
+    failures.raise_all()
+    assert parsed is not None  # raise_all raised otherwise
     schedule = Schedule(
         tenant_id=actor.tenant_id,
         campaign_id=campaign.id,
@@ -170,19 +151,15 @@ async def update_schedule(
     """Replace the given parts; a new schedule block recomputes the next run."""
     status = next_status(schedule.type, schedule.status, "edit")
     campaign = await get_campaign(uow, actor, format_id("campaign", schedule.campaign_id))
-    failures: list[ValidationFailed] = []
+    failures = Failures()
     merged = parsed = None
     if body.schedule is not None:
         merged = _merge(schedule.schedule, body.schedule)
-        try:
+        with failures.check():
             parsed = parse_schedule(schedule.type, merged, uow.clock())
-        except ValidationFailed as exc:
-            failures.append(exc)
-    try:
+    with failures.check():
         await _validate_parts(uow, actor, body, campaign)
-    except ValidationFailed as exc:
-        failures.append(exc)
-    _raise_all(failures)
+    failures.raise_all()
     given = body.model_fields_set
     if "campaign_name" in given and body.campaign_name:
         schedule.name = body.campaign_name

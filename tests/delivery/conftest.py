@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from core.campaign_actions import start_execution
 from core.campaigns import create_campaign
 from core.context import Actor, CoreContext
 from core.models import CampaignCreate, ExecuteOptions
 from core.subscribers import SubscriberInput, upsert_subscribers
-from storage.models import Campaign, Execution, Tenant
+from storage.models import Campaign, Delivery, Execution, Tenant
 
 
 @pytest.fixture
@@ -63,3 +65,14 @@ async def execution(core: CoreContext, execution_id: int) -> Execution:
         row = await uow.session.get(Execution, execution_id)
         assert row is not None
         return row
+
+
+async def ledger_counts(core: CoreContext, execution_id: int) -> Counter[str]:
+    """How many of the execution's delivery rows are in each status."""
+    async with core.uow() as uow:
+        rows = await uow.session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.execution_id == execution_id)
+            .group_by(Delivery.status)
+        )
+        return Counter(dict(rows.all()))

@@ -5,28 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 from core.campaign_actions import start_execution
 from core.deliveries import resend_unknown
 from core.delivery.finalize import fail_execution, finalize_if_done
 from core.models import ExecuteOptions
-from storage.models import Campaign, Delivery, Execution
+from storage.models import Campaign, Execution
 from storage.repositories.deliveries import DeliveryRepository, Settled
 from storage.repositories.locks import lock_execution
-from tests.delivery.conftest import add_subscribers, launch
+from tests.delivery.conftest import add_subscribers, launch, ledger_counts
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
-
-
-async def statuses(core, execution_id: int) -> Counter[str]:
-    async with core.uow() as uow:
-        rows = await uow.session.execute(
-            select(Delivery.status, func.count())
-            .where(Delivery.execution_id == execution_id)
-            .group_by(Delivery.status)
-        )
-        return Counter(dict(rows.all()))
 
 
 async def claim(core, execution_id: int, worker: str, limit: int = 100):
@@ -67,7 +55,7 @@ async def test_a_late_write_back_never_overrides_a_recovered_row(core, actor):
     assert await recover(core, execution_id, live=["someone-else"]) == 3  # taken for dead
 
     assert await write(core, execution_id, "slow-worker", slow) == Counter()
-    assert await statuses(core, execution_id) == {"unknown": 3}
+    assert await ledger_counts(core, execution_id) == {"unknown": 3}
     async with core.uow() as uow:
         execution = await uow.session.get(Execution, execution_id)
         campaign = await uow.session.get(Campaign, execution.campaign_id)
@@ -80,7 +68,7 @@ async def test_nothing_is_claimed_from_a_paused_execution(core, actor):
     async with core.uow() as uow:
         (await uow.session.get(Execution, execution_id)).status = "paused"
     assert await claim(core, execution_id, "w") == []
-    assert await statuses(core, execution_id) == {"pending": 2}
+    assert await ledger_counts(core, execution_id) == {"pending": 2}
 
 
 async def test_an_open_test_send_does_not_keep_the_campaign_active(core, actor):
@@ -104,7 +92,7 @@ async def test_a_failed_run_skips_its_rest_and_a_resend_leaves_it_alone(core, ac
     await recover(core, first, live=[])
     async with core.uow() as uow:
         assert await fail_execution(uow, first, "the bot token was rejected")
-    assert await statuses(core, first) == {"unknown": 1, "skipped": 3}
+    assert await ledger_counts(core, first) == {"unknown": 1, "skipped": 3}
 
     async with core.uow() as uow:  # the retry: a new execution that completes
         campaign = await uow.session.get(Campaign, campaign_id)
@@ -116,8 +104,8 @@ async def test_a_failed_run_skips_its_rest_and_a_resend_leaves_it_alone(core, ac
         campaign = await uow.session.get(Campaign, campaign_id)
         assert campaign.status == "completed"
         assert await resend_unknown(uow, actor, campaign, None) == 1  # the retry's own only
-    assert await statuses(core, first) == {"unknown": 1, "skipped": 3}
-    assert await statuses(core, second) == {"sent": 3, "pending": 1}
+    assert await ledger_counts(core, first) == {"unknown": 1, "skipped": 3}
+    assert await ledger_counts(core, second) == {"sent": 3, "pending": 1}
     async with core.uow() as uow:
         done = await uow.session.get(Execution, first)
         assert (done.status, done.skipped_count, done.unknown_count) == ("failed", 3, 1)

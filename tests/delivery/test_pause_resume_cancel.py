@@ -5,23 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.ids import parse_id
-from storage.models import Campaign, Delivery, Execution
-from tests.delivery.conftest import add_subscribers
+from storage.models import Campaign, Execution
+from tests.delivery.conftest import add_subscribers, ledger_counts
 
 AUDIENCE = 40
-
-
-async def ledger_counts(core, execution_id: int) -> Counter[str]:
-    async with core.uow() as uow:
-        rows = await uow.session.execute(
-            select(Delivery.status, func.count())
-            .where(Delivery.execution_id == execution_id)
-            .group_by(Delivery.status)
-        )
-        return Counter(dict(rows.all()))
 
 
 async def engine_let_go(core, execution_id: int, within: float = 10.0) -> Counter[str]:

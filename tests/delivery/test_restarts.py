@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.campaign_actions import cancel_campaign, pause_campaign, resume_campaign
 from core.campaigns import get_campaign
 from core.ids import format_id
 from storage.models import Campaign, Delivery, Execution, Worker
 from storage.repositories.deliveries import DeliveryRepository
-from tests.delivery.conftest import add_subscribers, execution, launch, wait_for_status
+from tests.delivery.conftest import (
+    add_subscribers,
+    execution,
+    launch,
+    ledger_counts,
+    wait_for_status,
+)
 
 AUDIENCE = 20
 DEAD = "dead-host-4242-abcdef"
-
-
-async def counts(core, execution_id: int) -> Counter[str]:
-    async with core.uow() as uow:
-        rows = await uow.session.execute(
-            select(Delivery.status, func.count())
-            .where(Delivery.execution_id == execution_id)
-            .group_by(Delivery.status)
-        )
-        return Counter(dict(rows.all()))
 
 
 async def dead_sender_claims(core, execution_id: int, how_many: int) -> None:
@@ -72,7 +67,7 @@ async def test_a_dead_senders_claims_become_unknown_and_the_run_completes(
     await sender(make_engine, backend).start()
     campaign = await wait_for_status(core, campaign_id, {"completed"})
 
-    ledger = await counts(core, execution_id)
+    ledger = await ledger_counts(core, execution_id)
     assert ledger == {"sent": 15, "unknown": 5}
     assert messages_of(emu, users, "run") == 15  # the unknown five were never resent
     done = await execution(core, execution_id)
@@ -100,14 +95,14 @@ async def test_a_paused_campaign_stays_paused_across_a_restart(
     await sender(make_engine, backend).start()
     await run_sentinel(core, actor, emu, users)
     assert messages_of(emu, users, "paused") == 0
-    assert await counts(core, execution_id) == {"pending": 17, "unknown": 3}
+    assert await ledger_counts(core, execution_id) == {"pending": 17, "unknown": 3}
     async with core.uow() as uow:
         assert (await uow.session.get(Campaign, campaign_id)).status == "paused"
         assert (await uow.session.get(Execution, execution_id)).status == "paused"
 
     await act(core, actor, campaign_id, resume_campaign)
     await wait_for_status(core, campaign_id, {"completed"})
-    assert await counts(core, execution_id) == {"sent": 17, "unknown": 3}
+    assert await ledger_counts(core, execution_id) == {"sent": 17, "unknown": 3}
     assert all(len([m for m in emu.messages(u.id) if m.text == "paused"]) <= 1 for u in users)
 
 
@@ -119,12 +114,12 @@ async def test_a_cancelled_campaign_never_sends_again_after_a_crash(
     campaign_id, execution_id = await launch(core, actor, messages=[{"content": "cancelled"}])
     await dead_sender_claims(core, execution_id, 4)
     await act(core, actor, campaign_id, cancel_campaign)
-    assert await counts(core, execution_id) == {"skipped": 16, "sending": 4}
+    assert await ledger_counts(core, execution_id) == {"skipped": 16, "sending": 4}
 
     await sender(make_engine, backend).start()
     await run_sentinel(core, actor, emu, users)
     assert messages_of(emu, users, "cancelled") == 0
-    assert await counts(core, execution_id) == {"skipped": 16, "unknown": 4}
+    assert await ledger_counts(core, execution_id) == {"skipped": 16, "unknown": 4}
     done = await execution(core, execution_id)
     assert done.status == "cancelled"
     assert (done.skipped_count, done.unknown_count, done.sent_count) == (16, 4, 0)
@@ -140,11 +135,13 @@ async def test_a_clean_stop_mid_send_leaves_nothing_claimed(core, actor, emu, ma
     await first.start()
     await emu.wait_until(lambda: messages_of(emu, users, "stop") >= 3, within=10)
     await first.stop()
-    stopped = await counts(core, execution_id)
+    stopped = await ledger_counts(core, execution_id)
     assert stopped["sending"] == 0  # every claim was written back or handed back
     assert stopped["sent"] == messages_of(emu, users, "stop")
 
     await make_engine(rate=100).start()
     await wait_for_status(core, campaign_id, {"completed"})
-    assert await counts(core, execution_id) == {"sent": AUDIENCE}  # no unknown: none was lost
+    assert await ledger_counts(core, execution_id) == {
+        "sent": AUDIENCE
+    }  # no unknown: none was lost
     assert all(len(emu.messages(u.id)) == 1 for u in users)
