@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_db import Database as BenchDatabase  # noqa: E402
+from emulator.ports import free_port  # noqa: E402
 
 FIRST_USER_ID = 100_000_001  # the emulator's default user_id_start
 MESSAGE = "Hello {first_name}! Our autumn sale starts today: up to 40% off."
@@ -31,13 +31,6 @@ class Database(BenchDatabase):
 
     def __init__(self, url: str | None) -> None:
         super().__init__(url, prefix="bench_send")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_env() -> dict[str, str]:

@@ -91,13 +91,19 @@ class Witness(BaseRequestMiddleware):
         return [found for method, found in self.seen if words in said(method)]
 
 
-async def writable(engine: AsyncEngine, backend: str, table: str, row_id: int) -> bool:
-    """Whether another connection may change that row right now (no lock held on it)."""
+async def writable(
+    engine: AsyncEngine, backend: str, table: str, row_id: int, *, patience: float = 3.0
+) -> bool:
+    """Whether another connection may change that row now, waiting up to `patience` seconds.
+
+    Called while a handler waits for its own request to Telegram, so a lock that handler holds
+    cannot go away meanwhile; the wait only lets a lock of the sender running beside it pass.
+    """
     async with engine.connect() as conn:
         if backend == "sqlite":  # one writer at a time: any open write transaction blocks
-            await conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+            await conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(patience * 1000)}")
         else:
-            await conn.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            await conn.execute(text(f"SET LOCAL lock_timeout = '{int(patience * 1000)}ms'"))
         try:
             await conn.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})
         except exc.DBAPIError:

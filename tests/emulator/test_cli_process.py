@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 
 import aiohttp
 
+from emulator.ports import free_port
 from emulator.testing import make_token
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_module_entry_point_serves_the_bot_api():
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
