@@ -1,7 +1,7 @@
 """Composition root and command line of tg-campaigns.
 
 Usage:
-    python -m webhook_server                       serve (applies migrations first)
+    python -m webhook_server [--role ROLE]         serve (applies migrations first)
     python -m webhook_server migrate               apply migrations and exit
     python -m webhook_server create-api-key --name NAME   print a new API key once
 """
@@ -14,13 +14,13 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from core.auth import default_tenant, mint_key
 from core.bootstrap import build_core
-from core.config import Settings
+from core.config import Role, Settings
 from core.event_loop import run
 from core.logging import configure_logging, redact_also
 from storage.migrate import upgrade_to_head
@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from runtime import Service
 
 
-def load_settings() -> Settings:
-    """Settings from the environment, or exit 2 with one line per bad variable."""
+def load_settings(role: str | None = None) -> Settings:
+    """Settings from the environment (`role` overrides ROLE), or exit 2 with one line per bad
+    variable."""
     try:
-        return Settings()
+        overrides: dict[str, Any] = {"role": role} if role else {}
+        return Settings(**overrides)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             name = str(error["loc"][0]).upper() if error["loc"] else "SETTINGS"
@@ -44,8 +46,15 @@ def load_settings() -> Settings:
 
 def banner(service: Service) -> str:
     """What a person sees after start-up: where things are and what to try."""
-    base = service.api_base
-    lines = [f"tg-campaigns API listening on {base}"]
+    from roles import describe
+
+    base, parts = service.api_base, service.parts
+    lines = [f"tg-campaigns role {service.settings.role.value}: {describe(parts)}"]
+    if not parts.api:
+        lines.append(f"Health check (no REST API in this role): {base}/healthz")
+        lines.append(f"Telegram Bot API: {service.telegram_url}")
+        return "\n".join(lines)
+    lines.append(f"API listening on {base}")
     if service.startup_key:
         lines += [
             "No API_TOKEN configured: this start-up key works until the next restart",
@@ -115,13 +124,23 @@ async def create_api_key(settings: Settings, name: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m webhook_server", description="tg-campaigns")
+    role_help = (
+        "the parts this process runs (default: ROLE, else all): api = REST API (and the "
+        "webhook), sender = delivery engine, scheduler = leader candidate (and the poller)"
+    )
+    roles = [role.value for role in Role]
+    parser.add_argument("--role", type=str.lower, choices=roles, help=role_help)
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("serve", help="run the service (default)")
+    serve_command = commands.add_parser("serve", help="run the service (default)")
+    # Also after `serve`; SUPPRESS keeps a --role given before it.
+    serve_command.add_argument(
+        "--role", type=str.lower, choices=roles, default=argparse.SUPPRESS, help=role_help
+    )
     commands.add_parser("migrate", help="apply database migrations and exit")
     key = commands.add_parser("create-api-key", help="print a new API key once")
     key.add_argument("--name", required=True, help="a label for the key")
     args = parser.parse_args(argv)
-    settings = load_settings()
+    settings = load_settings(args.role)
     configure_logging(settings.log_level, settings.secrets())
     if args.command == "migrate":
         run(migrate(settings))

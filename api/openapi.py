@@ -23,6 +23,7 @@ from api.openapi_rules import (
     ERROR_TEXT,
     ID_PARAMETER,
     TAGS,
+    apply_schema_rules,
     error_statuses,
     inline_refs,
     links_for,
@@ -32,6 +33,7 @@ from api.openapi_rules import (
 )
 from api.registry import RouteSpec
 from api.schemas import ErrorEnvelope
+from core.validation import FREE_FORM, JSON_VALUE_REF, JSON_VALUE_SCHEMA
 
 OPENAPI = web.AppKey("openapi", dict)
 SECURITY_SCHEMES = {
@@ -143,6 +145,18 @@ def _tidy_parameters(data: dict[str, Any]) -> None:
                         del parameter[key]
 
 
+def _free_form_values(node: Any) -> Any:
+    """Every free-form object's values described as JsonValue (see core.validation)."""
+    if isinstance(node, list):
+        return [_free_form_values(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _free_form_values(v) for k, v in node.items()}
+    if node.pop(FREE_FORM, False):
+        node["additionalProperties"] = {"$ref": JSON_VALUE_REF}
+    return node
+
+
 def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
     """The whole document as a JSON-ready dict."""
     ids = operation_ids(specs)
@@ -156,7 +170,11 @@ def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
     document = construct_open_api_with_schema_class(document)
     data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
     components = data.setdefault("components", {})
-    components["schemas"] = standard_bounds(components.get("schemas", {}))
+    schemas = apply_schema_rules(standard_bounds(components.get("schemas", {})))
+    components["schemas"] = {
+        **_free_form_values(schemas),
+        JSON_VALUE_REF.rsplit("/", 1)[1]: JSON_VALUE_SCHEMA,
+    }
     components["securitySchemes"] = SECURITY_SCHEMES
     used = dict.fromkeys(spec.tag for spec in specs)
     data["tags"] = [{"name": tag, "description": TAGS.get(tag, tag)} for tag in used]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-DROPPED_KEYS = frozenset({"jsonSchemaDialect", "webhooks", "$schema", "prefixItems"})
+# propertyNames is JSON Schema 2019+; 3.0 cannot say it (the 3.1 document does).
+DROPPED_KEYS = frozenset(
+    {"jsonSchemaDialect", "webhooks", "$schema", "prefixItems", "propertyNames"}
+)
 
 
 NULL_ONLY = {"nullable": True, "enum": [None]}

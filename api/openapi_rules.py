@@ -74,6 +74,79 @@ ID_PARAMETER = {
 }
 
 
+# The models strip whitespace and treat an empty string as absent ("give exactly one").
+BLANK = {"anyOf": [{"type": "null"}, {"type": "string", "pattern": "^\\s*$"}]}
+NOT_BLANK = {"type": "string", "pattern": "\\S"}
+
+
+def public_id(prefix: str) -> str:
+    """A public id as core.ids reads it (prefix, _, 1-18 digits, not zero), once stripped."""
+    return f"^\\s*{prefix}_(?!0+\\s*$)[0-9]{{1,18}}\\s*$"
+
+
+# A tag once stripped: 1..64 characters.
+TAG = "^\\s*\\S(?:.{0,62}\\S)?\\s*$"
+
+
+def exactly_one(first: str, second: str, first_rule: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema: one of two fields given (non-blank), the other absent, null or blank."""
+    return {
+        "oneOf": [
+            {
+                "required": [first],
+                "properties": {first: {"allOf": [NOT_BLANK, first_rule]}, second: BLANK},
+            },
+            {"required": [second], "properties": {second: NOT_BLANK, first: BLANK}},
+        ]
+    }
+
+
+# Rules of the core's input models that their generated schemas do not carry (their
+# model-level validators), keyed by component name.
+COMPONENT_RULES: dict[str, dict[str, Any]] = {
+    "Media": exactly_one("url", "fileId", {"pattern": "^\\s*https?://"}),
+    "Button": exactly_one("url", "callbackData", {"pattern": "^\\s*(?:https?|tg)://"}),
+}
+# (component, string property): a rule its value must also meet.
+VALUE_RULES: dict[tuple[str, str], dict[str, Any]] = {
+    ("ScheduleCreate", "campaignId"): {"pattern": public_id("camp")},
+}
+# (component, array property): a rule every item must also meet.
+ITEM_RULES: dict[tuple[str, str], dict[str, Any]] = {
+    ("SubscriberInput", "tags"): {"pattern": TAG},
+    ("SegmentInput", "members"): {"pattern": public_id("sub")},
+    ("TargetAudience", "segments"): {"pattern": public_id("seg")},
+}
+
+
+def _with_rule(schema: dict[str, Any], rule: dict[str, Any], kind: str) -> dict[str, Any]:
+    """`schema` whose `kind` (string or array) branch also meets `rule` (its items, for an
+    array)."""
+    if "anyOf" in schema:  # Optional[...]
+        return {**schema, "anyOf": [_with_rule(branch, rule, kind) for branch in schema["anyOf"]]}
+    if schema.get("type") != kind:
+        return schema
+    if kind == "array":
+        return {**schema, "items": _with_rule(schema["items"], rule, "string")}
+    return {**schema, "allOf": [*schema.get("allOf", []), rule]}
+
+
+def apply_schema_rules(schemas: dict[str, Any]) -> dict[str, Any]:
+    """`schemas` (components) with COMPONENT_RULES, VALUE_RULES and ITEM_RULES added."""
+    schemas = dict(schemas)
+    for name, rule in COMPONENT_RULES.items():
+        if name in schemas:
+            schemas[name] = {**schemas[name], **rule}
+    rules = [(key, rule, "string") for key, rule in VALUE_RULES.items()]
+    rules += [(key, rule, "array") for key, rule in ITEM_RULES.items()]
+    for (name, prop), rule, kind in rules:
+        properties = schemas.get(name, {}).get("properties", {})
+        if prop in properties:
+            properties = {**properties, prop: _with_rule(properties[prop], rule, kind)}
+            schemas[name] = {**schemas[name], "properties": properties}
+    return schemas
+
+
 def error_statuses(spec: RouteSpec) -> list[int]:
     """Every error status the route can answer: its own plus those its shape implies."""
     statuses = set(spec.errors)

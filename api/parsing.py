@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
-from pydantic_core import from_json
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic_core import from_json, to_json
 
-from core.errors import ValidationFailed
+from core.errors import Failures, ValidationFailed
 from core.validation import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
 M = TypeVar("M", bound=BaseModel)
@@ -125,6 +126,36 @@ def body_problems(data: Any) -> list[dict[str, Any]]:
     return sorted(problems, key=lambda p: p["field"])
 
 
+def _top_level(field: str) -> str:
+    return re.split(r"[.\[]", field, maxsplit=1)[0]
+
+
+@lru_cache(maxsize=512)
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    field = model.model_fields[name]
+    kind: Any = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    strip = bool(model.model_config.get("str_strip_whitespace"))
+    return TypeAdapter(kind, config=ConfigDict(str_strip_whitespace=strip))
+
+
+def partial_model(model: type[M], data: dict[str, Any], bad: set[str]) -> M:
+    """`model` holding only the given fields that validated (outside `bad`); the others keep
+    their defaults, so later rules can still check what is valid (a required field that was
+    bad is simply unset: read only what `model_fields_set` names). For checks only, never to
+    store: the model's own field and model validators are not run again."""
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key in bad or name in bad or key not in data:
+            continue
+        try:
+            adapter = _field_adapter(model, name)
+            values[name] = adapter.validate_json(to_json(data[key]), strict=True)
+        except ValidationError:  # valid only with its siblings (info.data): leave it out
+            continue
+    return model.model_construct(_fields_set=set(values), **values)
+
+
 @dataclass(frozen=True)
 class JsonBody:
     """A request body: its bytes and the decoded JSON."""
@@ -147,6 +178,20 @@ class JsonBody:
         if problems:
             _raise_invalid(problems, what, codes)
         return result
+
+    def validate_collecting(
+        self, model: type[M], what: str = "request body", codes: dict[str, str] | None = None
+    ) -> tuple[M, Failures]:
+        """Like `validate`, but never raises: the field errors go into the returned Failures,
+        and the model holds the fields that did validate (see partial_model), so the core
+        can add its own problems before one 400 reports them all."""
+        failures = Failures()
+        try:
+            return self.validate(model, what, codes), failures
+        except ValidationFailed as exc:
+            failures.found.append(exc)
+            bad = {_top_level(d["field"]) for d in exc.details}
+            return partial_model(model, self.data, bad), failures
 
 
 def _is_json(request: web.Request) -> bool:
@@ -208,6 +253,23 @@ async def parse_body(
             "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
         )
     return body.validate(model, codes=codes)
+
+
+async def parse_body_collecting(
+    request: web.Request,
+    model: type[M],
+    *,
+    limit: int = MAX_BODY,
+    codes: dict[str, str] | None = None,
+) -> tuple[M, Failures]:
+    """The body as `model` plus the field errors found so far (see validate_collecting); a
+    missing or non-JSON body still fails at once (there is nothing more to check)."""
+    body = await read_body(request, limit=limit)
+    if body is None:
+        raise ValidationFailed(
+            "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
+        )
+    return body.validate_collecting(model, codes=codes)
 
 
 def _query_names(model: type[BaseModel]) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, Dispatcher
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
@@ -33,10 +33,12 @@ def build_dispatcher(
     tenant_id: int,
     storage: BaseStorage | None = None,
     progress: ProgressReporter | None = None,
+    events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     """Routers (admin ones first), the per-update unit of work, named handler arguments."""
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
+        events_isolation=events_isolation,
         core=core,
         tenant_id=tenant_id,
         admin_ids=frozenset(core.admin_ids),

@@ -21,7 +21,7 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response, TelegramType
 
-from core.delivery.pacing import TokenLimiter
+from core.delivery.limiter import Limiter
 
 log = logging.getLogger(__name__)
 SENDS = (
@@ -34,7 +34,7 @@ MAX_RETRIES = 2
 class PacedReplies(BaseRequestMiddleware):
     """Paces the bot's own sends through the shared limiter with priority; honours 429."""
 
-    def __init__(self, limiter: TokenLimiter) -> None:
+    def __init__(self, limiter: Limiter) -> None:
         self.limiter = limiter
 
     async def __call__(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from core.context import Actor, CoreContext
 from core.ids import format_id
 from core.uow import UnitOfWork
+from storage.locks import BOOTSTRAP, hold_until_commit
 from storage.models import ApiKey, Tenant
 from storage.repositories.tenants import ApiKeyRepository, TenantRepository
 
@@ -41,8 +42,14 @@ class MintedKey:
 
 
 async def default_tenant(uow: UnitOfWork) -> Tenant:
-    """The single-tenant install's tenant, created on first use."""
+    """The single-tenant install's tenant, created on first use (once, across processes)."""
     repo = TenantRepository(uow.session)
+    found = await repo.first()
+    if found is not None:
+        return found
+    # Nothing makes tenant names unique: processes starting together would each add one.
+    # The lock holds until this transaction commits; a waiter then reads the committed row.
+    await hold_until_commit(uow.session, BOOTSTRAP)
     return await repo.first() or await repo.add(DEFAULT_TENANT)
 
 
@@ -63,9 +70,11 @@ async def mint_key(uow: UnitOfWork, tenant_id: int, name: str, *, auto: bool = F
 
 
 async def register_configured_key(uow: UnitOfWork, tenant_id: int, plaintext: str) -> None:
-    """Make API_TOKEN from the settings a valid key of the tenant (idempotent)."""
+    """Make API_TOKEN from the settings a valid key of the tenant (idempotent, across processes)."""
     repo = ApiKeyRepository(uow.session)
     digest = hash_key(plaintext)
+    # key_hash is unique: two processes registering the same token at once must not both insert.
+    await hold_until_commit(uow.session, BOOTSTRAP)
     if await repo.find_active(digest) is None:
         await repo.add(
             ApiKey(
@@ -79,7 +88,12 @@ async def register_configured_key(uow: UnitOfWork, tenant_id: int, plaintext: st
 
 
 async def rotate_startup_key(uow: UnitOfWork, tenant_id: int) -> MintedKey:
-    """Revoke the previous start-up key and mint a new one (when no API_TOKEN is set)."""
+    """Revoke the previous start-up key and mint a new one (when no API_TOKEN is set).
+
+    Serialized across processes: the last process to start holds the one valid start-up key
+    (several API processes should share a configured API_TOKEN instead).
+    """
+    await hold_until_commit(uow.session, BOOTSTRAP)
     await ApiKeyRepository(uow.session).revoke_auto_generated(tenant_id, uow.clock())
     return await mint_key(uow, tenant_id, "startup key (make run)", auto=True)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from core.audience import build_spec, count_audience
 from core.context import Actor
-from core.errors import NotFoundError, ValidationFailed
+from core.errors import Failures, NotFoundError, ValidationFailed
 from core.events import DomainEvent
 from core.ids import parse_id
 from core.lifecycle import Action, Status, transition
@@ -94,12 +95,32 @@ async def audience_size(uow: UnitOfWork, campaign: Campaign) -> int:
     return await count_audience(uow, spec)
 
 
-async def create_campaign(uow: UnitOfWork, actor: Actor, data: CampaignCreate) -> Campaign:
-    """Validate and store a new draft campaign; emits campaign.created."""
+def check_dates(start: datetime | None, end: datetime | None) -> None:
+    """endDate, when both are set, lies after startDate."""
+    if start and end and end <= start:
+        raise ValidationFailed(
+            "endDate must be after startDate.",
+            details=[
+                {"field": "endDate", "message": "must be after startDate", "type": "date_order"}
+            ],
+        )
+
+
+async def create_campaign(
+    uow: UnitOfWork, actor: Actor, data: CampaignCreate, failures: Failures | None = None
+) -> Campaign:
+    """Validate and store a new draft campaign; emits campaign.created. `failures` (e.g. the
+    request's field errors) are raised together with the problems found here."""
+    failures = Failures() if failures is None else failures
+    with failures.check():
+        check_dates(data.start_date, data.end_date)
+    if data.target_audience is not None:
+        with failures.check():
+            await build_spec(uow, actor.tenant_id, _dump(data.target_audience))
+    failures.raise_all()
     fields = set(CampaignCreate.model_fields) - {"name"}
     values = _column_values(data, fields)
     values = {k: v for k, v in values.items() if v is not None}
-    await build_spec(uow, actor.tenant_id, values.get("target_audience"))
     campaign = Campaign(
         tenant_id=actor.tenant_id,
         name=data.name,
@@ -155,33 +176,42 @@ async def record(
     )
 
 
+def _required(values: dict[str, Any], name: str, field: str) -> None:
+    if name in values and values[name] is None:
+        raise ValidationFailed(
+            f"{field} cannot be null.", details=[{"field": field, "message": "is required"}]
+        )
+
+
 async def update_campaign(
-    uow: UnitOfWork, actor: Actor, campaign: Campaign, data: CampaignUpdate
+    uow: UnitOfWork,
+    actor: Actor,
+    campaign: Campaign,
+    data: CampaignUpdate,
+    failures: Failures | None = None,
 ) -> Campaign:
-    """Apply the given fields; audience and messages may change only while draft."""
+    """Apply the given fields; audience and messages may change only while draft. Every
+    problem (with the given `failures`) is reported together before anything changes."""
+    failures = Failures() if failures is None else failures
     given = data.model_fields_set - {"status"}
-    if given & set(CONTENT_FIELDS):
+    # A malformed request is a 400 whatever the status; the lifecycle is asked only then.
+    if not failures.found and given & set(CONTENT_FIELDS):
         transition(campaign.status, Action.EDIT_CONTENT)
-    elif given:
+    elif not failures.found and given:
         transition(campaign.status, Action.EDIT)
     values = _column_values(data, given)
-    if "name" in values and values["name"] is None:
-        raise ValidationFailed(
-            "name cannot be null", details=[{"field": "name", "message": "required"}]
-        )
-    if "type" in values and values["type"] is None:
-        raise ValidationFailed(
-            "type cannot be null", details=[{"field": "type", "message": "required"}]
-        )
+    with failures.check():
+        _required(values, "name", "name")
+    with failures.check():
+        _required(values, "type", "type")
     if "target_audience" in values:
-        await build_spec(uow, actor.tenant_id, values["target_audience"])
-    start = values.get("start_date", campaign.start_date)
-    end = values.get("end_date", campaign.end_date)
-    if start and end and end <= start:
-        raise ValidationFailed(
-            "endDate must be after startDate",
-            details=[{"field": "endDate", "message": "too early"}],
+        with failures.check():
+            await build_spec(uow, actor.tenant_id, values["target_audience"])
+    with failures.check():
+        check_dates(
+            values.get("start_date", campaign.start_date), values.get("end_date", campaign.end_date)
         )
+    failures.raise_all()
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.updated_at = uow.clock()

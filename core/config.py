@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,15 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/campaigns.db"
+
+
+class Role(StrEnum):
+    """Which parts one process runs (scale-out on PostgreSQL runs each part where it fits)."""
+
+    API = "api"  # REST API, plus the Telegram webhook route and the bot in webhook mode
+    SENDER = "sender"  # the delivery engine
+    SCHEDULER = "scheduler"  # leader candidate: the scheduler, and the one poller in polling mode
+    ALL = "all"  # every part in one process
 
 
 class Settings(BaseSettings):
@@ -34,6 +44,7 @@ class Settings(BaseSettings):
     emulator_users: int = Field(default=500, ge=0, le=100_000)
     emulator_port: int = Field(default=8081, ge=0, le=65535)
     worker_timeout_seconds: float = Field(default=20.0, gt=0)
+    role: Role = Role.ALL
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -50,6 +61,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _lower_role(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
@@ -82,6 +98,21 @@ class Settings(BaseSettings):
         if self.http_workers > 1 and self.webhook_url:
             # Telegram's updates must reach the one process that runs the bot.
             raise ValueError("HTTP_WORKERS > 1 needs polling: unset WEBHOOK_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _roles_need_postgres(self) -> Settings:
+        if self.role is Role.ALL:
+            return self
+        if self.is_sqlite:
+            # SQLite has one writer and no cross-process locks: one process runs everything.
+            raise ValueError(
+                f"ROLE={self.role.value} needs PostgreSQL: with SQLite run one process, ROLE=all"
+            )
+        if self.bot_token is None:
+            raise ValueError(
+                f"ROLE={self.role.value} needs BOT_TOKEN: the offline demo runs in one process"
+            )
         return self
 
     def secrets(self) -> list[str]:

@@ -185,13 +185,37 @@ def check_json(value: Any) -> Any:
     return value
 
 
+NO_NUL = "^[^\\x00]*$"
+# Any value inside free-form JSON, as the server stores it. api.openapi publishes it as a
+# component and points every free-form object (marked FREE_FORM) at it; depth and size
+# limits are only described: JSON Schema cannot count them.
+FREE_FORM = "x-free-form"
+JSON_VALUE_REF = "#/components/schemas/JsonValue"
+JSON_VALUE_SCHEMA: dict[str, Any] = {
+    "description": "A JSON value: integers within signed 64 bits, no NUL in strings or keys.",
+    "anyOf": [
+        {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
+        {"type": "number", "not": {"type": "integer"}},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "boolean"},
+        {"type": "null"},
+        {"type": "array", "items": {"$ref": JSON_VALUE_REF}},
+        {
+            "type": "object",
+            "additionalProperties": {"$ref": JSON_VALUE_REF},
+            "propertyNames": {"pattern": NO_NUL},
+        },
+    ],
+}
 JsonObject = Annotated[
     dict[str, Any],
     AfterValidator(check_json),
     Field(
         json_schema_extra={
             "description": f"Free-form JSON: at most {MAX_JSON_DEPTH} levels and "
-            f"{MAX_JSON_NODES} values, integers within signed 64 bits, no NUL in strings."
+            f"{MAX_JSON_NODES} values, integers within signed 64 bits, no NUL in strings.",
+            "propertyNames": {"pattern": NO_NUL},
+            FREE_FORM: True,
         }
     ),
 ]
@@ -234,7 +258,25 @@ def parse_instant(value: Any) -> datetime:
         raise ValueError(exc.message()) from None
 
 
-Instant = Annotated[datetime, AfterValidator(check_instant)]
+_YEARS_ANY_DAY = "197[1-9]|19[89][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-7]"
+# The document's share of the range: years 1971-9997 on any day, 1970 after 1 January and
+# 9998 before 31 December (no zone offset can carry those out of the range). The two edge
+# days themselves are refused by the document though the server may take them.
+INSTANT_PATTERN = (
+    f"^(?:(?:{_YEARS_ANY_DAY})-|1970-(?:0[2-9]|1[0-2])-|1970-01-(?:0[2-9]|[12][0-9]|3[01])"
+    "|9998-(?:0[1-9]|1[01])-|9998-12-(?:[0-2][0-9]|30))"
+)
+Instant = Annotated[
+    datetime,
+    AfterValidator(check_instant),
+    Field(
+        json_schema_extra={
+            "pattern": INSTANT_PATTERN,
+            "description": "An ISO 8601 date-time with a zone, between 1970-01-01T00:00:00Z "
+            "and 9999-01-01T00:00:00Z once in UTC.",
+        }
+    ),
+]
 
 
 def check_duration(value: timedelta) -> timedelta:
@@ -341,5 +383,6 @@ def left_out(*names: str) -> dict[str, Any]:
 def check_weights(variations: list[T]) -> list[T]:
     """A/B variation weights are percents of recipients: together at most 100."""
     if sum(getattr(v, "weight", 0) for v in variations) > 100:
-        raise ValueError("variation weights add up to more than 100 percent")
+        # A relation between items, which JSON Schema cannot state: its own error type.
+        raise _error("weights_total", "variation weights add up to more than 100 percent")
     return variations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from sqlalchemy import text
@@ -34,7 +35,7 @@ class LeaderLock:
         if self._connection is not None:
             if await self._alive():
                 return True
-            self._connection = None
+            await self._drop()
         connection = await self.engine.connect()
         try:
             got = await connection.scalar(text(f"SELECT pg_try_advisory_lock({LOCK_KEY_SQL})"))
@@ -49,6 +50,32 @@ class LeaderLock:
         log.info("this process is now the scheduler (PostgreSQL advisory lock)")
         return True
 
+    async def still_held(self) -> bool:
+        """Whether the lock is still ours (its connection answers); forgets it if not."""
+        if self.engine.dialect.name == "sqlite":
+            return True
+        if self._connection is None:
+            return False
+        if await self._alive():
+            return True
+        await self._drop()
+        return False
+
+    async def backend_pid(self) -> int | None:
+        """The lock connection's server process (tests kill it to simulate a dead leader)."""
+        if self._connection is None:
+            return None
+        pid = await self._connection.scalar(text("SELECT pg_backend_pid()"))
+        await self._connection.commit()
+        return int(pid)
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            # Invalidate, never pool: a pooled connection would keep the session lock.
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+
     async def _alive(self) -> bool:
         assert self._connection is not None
         try:
@@ -60,11 +87,15 @@ class LeaderLock:
         return True
 
     async def release(self) -> None:
-        """Give the lock back (clean shutdown)."""
-        if self._connection is not None:
-            try:
-                await self._connection.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY_SQL})"))
-                await self._connection.commit()
-            finally:
-                await self._connection.close()
-                self._connection = None
+        """Give the lock back (clean shutdown); a dead connection has already freed it."""
+        if self._connection is None:
+            return
+        try:
+            await self._connection.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY_SQL})"))
+            await self._connection.commit()
+        except Exception:
+            log.warning("the scheduler lock connection was already gone")
+            await self._drop()
+            return
+        connection, self._connection = self._connection, None
+        await connection.close()

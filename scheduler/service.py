@@ -8,6 +8,7 @@ import heapq
 import logging
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -16,8 +17,10 @@ from core.context import CoreContext
 from core.events import DomainEvent
 from core.scheduling import runs, triggers
 from core.scheduling.service import CHANGED
+from scheduler.changes import reread
 from scheduler.leader import LeaderLock
 from storage.repositories.schedule_timers import TimerRepository
+from storage.signals import Kind, Signal, SignalListener
 
 log = logging.getLogger(__name__)
 BATCH = 50  # schedules fired in one unit of work (a short write transaction on SQLite)
@@ -42,6 +45,7 @@ class SchedulerService:
         resync_seconds: float = 30.0,
         trigger_poll_seconds: float = 1.0,
         standby_poll_seconds: float = 5.0,
+        signals: SignalListener | None = None,
     ) -> None:
         self.core = core
         self.leader = leader
@@ -60,7 +64,16 @@ class SchedulerService:
         # Batches overlap their database round trips on PostgreSQL; SQLite has one writer.
         self._gate = asyncio.Semaphore(1 if leader.engine.dialect.name == "sqlite" else PARALLEL)
         self._tasks: list[asyncio.Task[None]] = []
-        self._last_sync = datetime.min.replace(tzinfo=UTC)
+        self.leading = asyncio.Event()  # set while this process leads
+        self._armed = asyncio.Event()  # rebuilt since leading: signals may apply
+        self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
+        postgres = leader.engine.dialect.name == "postgresql"
+        self._own_signals = signals is None and postgres
+        self.signals = SignalListener(leader.engine) if self._own_signals else signals
+        if self.signals is not None:
+            self.signals.subscribe(Kind.SCHEDULE, self._enqueue)
+            self.signals.subscribe(Kind.CAMPAIGN, self._enqueue)
+            self.signals.on_connected(self._resync)  # signals sent while away are lost
         core.bus.subscribe(CHANGED, self._on_changed)
         core.bus.subscribe("campaign.scheduled", self._on_campaign)
         core.bus.subscribe("campaign.unscheduled", self._on_campaign)
@@ -70,19 +83,26 @@ class SchedulerService:
         """Lead if possible (else wait as standby), then rebuild every timer from the database."""
         self.timer.start()
         self._tasks.append(asyncio.create_task(self._drainer()))
+        self._tasks.append(asyncio.create_task(self._apply_signals()))
+        if self._own_signals and self.signals is not None:
+            await self.signals.start()
         if await self.leader.try_acquire():
-            await self.rebuild()
+            await self._lead()
         else:
             log.info("another process schedules; standing by")
             self._tasks.append(asyncio.create_task(self._standby()))
 
     async def stop(self) -> None:
         """Stop timers and give up leadership."""
-        self.timer.shutdown(wait=False)
+        self.leading.clear()
+        if self.timer.running:
+            self.timer.shutdown(wait=False)
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._own_signals and self.signals is not None:
+            await self.signals.stop()
         await self.leader.release()
 
     async def _standby(self) -> None:
@@ -90,7 +110,31 @@ class SchedulerService:
         while not await self.leader.try_acquire():  # noqa: ASYNC110
             await asyncio.sleep(self.standby_poll_seconds)
         log.info("took over scheduling")
+        await self._lead()
+
+    async def _lead(self) -> None:
+        self.leading.set()
         await self.rebuild()
+        self.timer.add_job(self._check_lease, IntervalTrigger(seconds=self.standby_poll_seconds),
+                           id="lease", replace_existing=True, max_instances=1)  # fmt: skip
+
+    async def _check_lease(self) -> None:
+        if self.leading.is_set() and not await self.leader.still_held():
+            log.warning("lost the scheduler lock; standing by")
+            self._step_down()
+            self._tasks.append(asyncio.create_task(self._standby()))
+
+    def _step_down(self) -> None:
+        """Forget every timer; whoever leads next rebuilds them from the database."""
+        self.leading.clear()
+        self._armed.clear()
+        for job_id in ("resync", "triggers", "lease", "wake"):
+            with contextlib.suppress(JobLookupError):
+                self.timer.remove_job(job_id)
+        self._timers.clear()
+        self._heap.clear()
+        self._due.clear()
+        self._wake_at = None
 
     async def rebuild(self) -> None:
         """Catch up on missed runs, then set a timer for everything waiting."""
@@ -109,11 +153,11 @@ class SchedulerService:
                     await runs.miss_campaign(uow, campaign_id)
             else:
                 self._set(f"campaign:{campaign_id}", at)
-        self._last_sync = now
         self.timer.add_job(self._resync, IntervalTrigger(seconds=self.resync_seconds),
                            id="resync", replace_existing=True)  # fmt: skip
         self.timer.add_job(self.run_triggers, IntervalTrigger(seconds=self.trigger_poll_seconds),
                            id="triggers", replace_existing=True, max_instances=1)  # fmt: skip
+        self._armed.set()
         log.info("scheduler armed: %d schedules, %d campaigns", len(waiting), len(campaigns))
 
     def _set(self, key: str, when: datetime | None) -> None:
@@ -158,6 +202,9 @@ class SchedulerService:
             await self._drain.wait()
             self._drain.clear()
             self._firing, self._due = self._due, {}
+            if not self.leader.held:  # stepped down meanwhile: the next leader fires these
+                self._firing = {}
+                continue
             ordered = sorted(self._firing.items(), key=lambda item: item[1])
             await self._fire_each({k: when for k, when in ordered if not k.startswith("schedule:")})
             due = [(int(k.split(":")[1]), when) for k, when in ordered if k.startswith("schedule:")]
@@ -210,14 +257,34 @@ class SchedulerService:
         async with self.core.uow() as uow:
             return await triggers.run_due_jobs(uow)
 
-    async def _resync(self) -> None:
-        # Schedules changed by other processes (REST behind a load balancer) reach us here.
-        since, self._last_sync = self._last_sync, self.core.clock()
-        async with self.core.uow() as uow:
-            changed = await TimerRepository(uow.session).changed_since(since - timedelta(seconds=1))
-        for schedule_id, status, next_run in changed:
-            waiting = status in ("scheduled", "active")
-            self._set(f"schedule:{schedule_id}", next_run if waiting else None)
+    def _enqueue(self, signal: Signal) -> None:
+        if self.leading.is_set():  # a standby keeps nothing: its rebuild reads everything
+            self._inbox.put_nowait(signal)
+
+    def _resync(self) -> None:
+        # Repairs what a lost signal (or a change made while disconnected) left out.
+        self._enqueue(Signal(Kind.SCHEDULE, None))
+        self._enqueue(Signal(Kind.CAMPAIGN, None))
+
+    async def _apply_signals(self) -> None:
+        """Re-read what other processes changed, one batch of signals at a time."""
+        while True:
+            batch = [await self._inbox.get()]
+            while not self._inbox.empty():
+                batch.append(self._inbox.get_nowait())
+            await self._armed.wait()  # a rebuild's older snapshot must not land after these
+            try:
+                await self._reread(batch)
+            except Exception:
+                log.exception(
+                    "re-reading %d changes failed; the next resync repairs it", len(batch)
+                )
+
+    async def _reread(self, batch: list[Signal]) -> None:
+        found = await reread(self.core, batch)
+        if self.leader.held and self._armed.is_set():
+            for key, at in found.items():
+                self._set(key, at)
 
     async def reload(self, schedule_id: int) -> None:
         """Re-read one schedule's next run and reset its timer."""

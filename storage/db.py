@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import signals
+from storage.sqlite_writer_gate import GatedConnection
+
 # A pooled PostgreSQL connection idle longer than this is pinged before use; busy ones are not
 # (pool_pre_ping would cost a round trip on every checkout).
 PING_AFTER_IDLE_SECONDS = 10.0
@@ -80,6 +83,8 @@ def create_engine(
         path = url.split(":///", 1)[-1]
         if path and not path.startswith(":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # aiosqlite hands these to sqlite3.connect in the connection's thread.
+            kwargs["connect_args"] = {"factory": GatedConnection, **(connect_args or {})}
             # Each aiosqlite connection is a thread plus its PRAGMAs: keep enough of them open
             # that concurrent requests do not open and close overflow connections.
             kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
@@ -97,7 +102,8 @@ def create_engine(
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
+    """Sessions that keep loaded objects usable after commit (and signal changes at commit)."""
+    signals.notify_at_commit()
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -143,6 +143,9 @@ def direct_reads(conn: AsyncConnection | AsyncEngine) -> DirectReads:
     return reads
 
 
+DEFERRED_COUNT_TRIGGERS = "campaign_counts_change, campaign_counts_update"
+
+
 @asynccontextmanager
 async def read_connection(session: AsyncSession) -> AsyncIterator[tuple[AsyncConnection, bool]]:
     """A connection to read with, and whether it may see uncommitted writes.
@@ -158,6 +161,10 @@ async def read_connection(session: AsyncSession) -> AsyncIterator[tuple[AsyncCon
             writing = bool(driver.in_transaction)  # pysqlite opens a transaction only to write
         else:
             writing = bool(driver.is_in_transaction())  # autocommit reads have none
+            if writing:
+                # campaign_counts follows this transaction's changes only at commit (deferred
+                # triggers, migration 0011); a read inside it must count them now.
+                await conn.exec_driver_sql(f"SET CONSTRAINTS {DEFERRED_COUNT_TRIGGERS} IMMEDIATE")
         yield conn, writing
         return
     engine = session.bind

@@ -1,4 +1,4 @@
-"""Apply alembic migrations from inside the running service or the CLI."""
+"""Apply alembic migrations from inside the running service or the CLI, one process at a time."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.locks import MIGRATIONS, hold_until_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +22,11 @@ def alembic_config() -> Config:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    """Bring the database schema to the newest revision."""
+    """Bring the database schema to the newest revision.
+
+    On PostgreSQL the whole upgrade runs in one transaction holding an advisory lock: processes
+    started together on an empty database wait for the first, then find it at head.
+    """
     cfg = alembic_config()
 
     def _upgrade(connection: Connection) -> None:
@@ -28,4 +34,5 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         command.upgrade(cfg, "head")
 
     async with engine.begin() as connection:
+        await hold_until_commit(connection, MIGRATIONS)
         await connection.run_sync(_upgrade)

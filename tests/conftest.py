@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,26 +28,9 @@ from storage.all_models import Base
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Tenant
+from tests.infra import PG_URL, postgres_problem
 
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_reachable() -> str | None:
-    async def probe() -> str | None:
-        engine = create_async_engine(PG_URL)
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        finally:
-            await engine.dispose()
-        return None
-
-    return asyncio.run(probe())
-
-
-_PG_PROBLEM: str | None = _postgres_reachable()
+_PG_PROBLEM: str | None = asyncio.run(postgres_problem(PG_URL))
 
 
 def _run_isolated(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -61,7 +43,7 @@ def _run_isolated(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
 def pg_schema() -> Iterator[str]:
     """A private schema for this test session (parallel runs never collide)."""
     if _PG_PROBLEM is not None:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {_PG_PROBLEM}")
+        pytest.skip(_PG_PROBLEM)
     schema = f"t_{uuid.uuid4().hex[:10]}"
 
     async def create() -> None:

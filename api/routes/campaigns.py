@@ -8,22 +8,26 @@ from aiohttp import web
 
 from api.campaign_render import campaign_json
 from api.campaign_schemas import (
+    CampaignCreate,
     CampaignCreated,
     CampaignList,
     CampaignListQuery,
     CampaignOut,
+    CampaignUpdate,
     campaign_out,
 )
 from api.envelope import ok
 from api.keys import CORE, actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body, parse_body_collecting, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText
 from core import campaigns as service
 from core.campaign_actions import move_to_status
 from core.context import Actor
-from core.models import CampaignCreate, CampaignUpdate, CloneOptions
+from core.errors import Failures, NotFoundError
+from core.models import CloneOptions
 from core.uow import UnitOfWork
+from storage.models import Campaign
 from storage.repositories.campaign_list import CampaignRow
 from storage.repositories.paging import Page
 
@@ -86,9 +90,9 @@ def list_data(query: CampaignListQuery, page: Page[CampaignRow]) -> dict[str, An
 )
 async def create_campaign(request: web.Request) -> web.Response:
     """Create a draft campaign."""
-    data = await parse_body(request, CampaignCreate)
+    data, failures = await parse_body_collecting(request, CampaignCreate)
     uow = uow_of(request)
-    campaign = await service.create_campaign(uow, actor_of(request), data)
+    campaign = await service.create_campaign(uow, actor_of(request), data, failures)
     campaign.target_count = await service.audience_size(uow, campaign)
     created = CampaignCreated(
         id=campaign_out(campaign).id,
@@ -113,11 +117,22 @@ async def get_campaign(request: web.Request) -> web.Response:
     return ok(campaign_out(campaign, await service.audience_size(uow, campaign)))
 
 
+async def _locked(request: web.Request, failures: Failures) -> Campaign:
+    """The addressed campaign; a bad body is reported before an unknown id (as it was)."""
+    try:
+        return await service.get_campaign(
+            uow_of(request), actor_of(request), request.match_info["id"], lock=True
+        )
+    except NotFoundError:
+        failures.raise_all()
+        raise
+
+
 async def _update(request: web.Request) -> web.Response:
-    data = await parse_body(request, CampaignUpdate)
+    data, failures = await parse_body_collecting(request, CampaignUpdate)
     uow, actor = uow_of(request), actor_of(request)
-    campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    await service.update_campaign(uow, actor, campaign, data)
+    campaign = await _locked(request, failures)
+    await service.update_campaign(uow, actor, campaign, data, failures)
     if data.status is not None:
         await move_to_status(
             uow, actor, campaign, data.status, admin_ids=request.app[CORE].admin_ids

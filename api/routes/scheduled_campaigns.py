@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body, parse_body_collecting, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, PageNumber, SkipQuery
 from api.wire import wire
 from core.scheduling import runs, service, views
 from core.scheduling.inputs import ScheduleCreate, ScheduleType, ScheduleUpdate, TestRun
+from core.scheduling.parsing import check_schedule
 from core.validation import Lowercase, QueryInt
 
 ScheduleStatus = Literal[
@@ -98,8 +99,14 @@ async def list_schedules(request: web.Request) -> web.Response:
 )  # fmt: skip
 async def create_schedule(request: web.Request) -> web.Response:
     """One-time, recurring or trigger-based."""
-    body = await parse_body(request, ScheduleCreate, codes=SPEC_CODES)
-    schedule = await service.create_schedule(uow_of(request), actor_of(request), body)
+    body, failures = await parse_body_collecting(request, ScheduleCreate, codes=SPEC_CODES)
+    uow = uow_of(request)
+    if failures.found:  # the schedule block's own rules are reported with the field errors
+        given = body.model_fields_set
+        kind = body.type if "type" in given else None
+        check_schedule(failures, kind, body.schedule if "schedule" in given else None, uow.clock())
+        failures.raise_all()
+    schedule = await service.create_schedule(uow, actor_of(request), body)
     return ok_wire(views.render(schedule, None), status=201)
 
 

@@ -5,23 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import secrets
-import socket
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiogram import Bot
 
 from core.context import CoreContext
-from core.delivery.content import Content, content_for, send_content
+from core.delivery.content import send_content
 from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.health import TelegramHealth
+from core.delivery.jobs import EngineSettings, Job
+from core.delivery.limiter import LIMITER_UNAVAILABLE, Limiter, SendSlot, acquire_unless_unavailable
 from core.delivery.outcomes import Kind, Outcome, classify
-from core.delivery.pacing import Slot, TokenLimiter
-from core.delivery.results import Batch, RetryPolicy, apply_outcome
+from core.delivery.results import Batch, apply_outcome
 from core.delivery.run_rules import RunRules
 from core.delivery.writeback import recover_dead_claims, write_results
 from core.events import DomainEvent
@@ -34,55 +31,13 @@ from storage.repositories.deliveries import (
 from storage.repositories.executions import ExecutionRepository
 from storage.repositories.subscribers import SubscriberRepository
 
+__all__ = ["DeliveryEngine", "EngineSettings", "Job"]
 log = logging.getLogger(__name__)
 HALTING_EVENTS = ("campaign.paused", "campaign.cancelled", "campaign.failed")
 RELEASED = Outcome(Kind.RATE_LIMITED, code="RELEASED")
 # How long a stopping engine lets its loops reach a safe point before cancelling them: a task
 # cancelled inside a database call may leave its connection (and SQLite's lock) behind.
 STOP_GRACE_SECONDS = 5.0
-
-
-def default_worker_id() -> str:
-    """A worker id unique across hosts and restarts."""
-    return f"{socket.gethostname()[:16]}-{os.getpid()}-{secrets.token_hex(3)}"
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """Tuning of the send loop (defaults suit Telegram's limits)."""
-
-    worker_id: str = field(default_factory=default_worker_id)
-    claim_seconds: float = 0.5
-    max_claim: int = 500
-    max_in_flight: int = 100
-    flush_interval: float = 0.2
-    poll_interval: float = 0.5
-    heartbeat_interval: float = 5.0
-    worker_timeout: float = 20.0
-    outage_bound: float = 60.0
-    single_process: bool = True
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-
-
-@dataclass
-class Job:
-    """What the engine knows about one running execution."""
-
-    execution_id: int
-    campaign_id: int
-    tenant_id: int
-    priority: int
-    paid: bool
-    test_mode: bool
-    variants: dict[int, Content] = field(default_factory=dict)
-    messages: list[dict[str, object]] = field(default_factory=list)
-    rules: RunRules = field(default_factory=RunRules)
-
-    def content(self, variation: int) -> Content:
-        """The (cached) content of a variation."""
-        if variation not in self.variants:
-            self.variants[variation] = content_for(self.messages, variation)  # type: ignore[arg-type]
-        return self.variants[variation]
 
 
 class DeliveryEngine:
@@ -92,7 +47,7 @@ class DeliveryEngine:
         self,
         core: CoreContext,
         bot: Bot,
-        limiter: TokenLimiter,
+        limiter: Limiter,
         settings: EngineSettings | None = None,
     ) -> None:
         self.core = core
@@ -159,8 +114,12 @@ class DeliveryEngine:
                 await workers.forget_others(self.settings.worker_id)
                 live = [self.settings.worker_id]
             else:
-                live = await workers.live(now - timedelta(seconds=self.settings.worker_timeout))
+                silent_since = now - timedelta(seconds=self.settings.worker_timeout)
+                live = await workers.live(silent_since)
             recovered = await recover_dead_claims(uow, live, now)
+            if not self.settings.single_process:
+                # Their rows are settled above; a worker that was only slow beats back in.
+                await workers.forget_silent(silent_since)
         if recovered:
             log.warning("marked %d in-flight rows unknown after a restart", recovered)
 
@@ -214,7 +173,7 @@ class DeliveryEngine:
     def _claim_size(self, job: Job) -> int:
         if job.rules.hourly is not None:
             return 1  # a capped run sends one message per free slot of its own limiter
-        rate = self.limiter.paid.rate if job.paid else self.limiter.ordinary.rate
+        rate = self.limiter.rate(paid=job.paid)
         return max(5, min(self.settings.max_claim, int(rate * self.settings.claim_seconds)))
 
     async def _dispatch_loop(self) -> None:
@@ -244,6 +203,10 @@ class DeliveryEngine:
     async def _run_batch(self, job: Job) -> bool:
         if not job.rules.ready():
             return False
+        if self.limiter.unavailable:  # fail closed: claim nothing until it answers again
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.limiter.wait_ready(), self.settings.poll_interval)
+            return False
         async with self.core.uow() as uow:
             rows = await DeliveryRepository(uow.session).claim(
                 job.execution_id, self.settings.worker_id, self._claim_size(job), self.core.clock()
@@ -261,6 +224,7 @@ class DeliveryEngine:
                 await finalize_if_done(uow, job.execution_id)
             return False
         handed = 0  # rows given to a send task; the rest go back to the queue however we leave
+        held: str | None = None  # why the limiter holds sends back, if it does
         try:
             for row in rows:
                 if self._stopping or job.execution_id in self._halted or self._health.fatal:
@@ -277,10 +241,16 @@ class DeliveryEngine:
                     await job.rules.hourly.acquire()
                 await self._slots.acquire()  # a free sender first: a granted slot never waits
                 try:
-                    slot = await self.limiter.acquire(row.chat_id, paid=job.paid, tracked=True)
+                    slot = await acquire_unless_unavailable(
+                        self.limiter, row.chat_id, paid=job.paid
+                    )
                 except BaseException:
                     self._slots.release()
                     raise
+                if slot is None:
+                    self._slots.release()
+                    held = self.limiter.unavailable
+                    break
                 if job.execution_id in self._halted or self._stopping:
                     slot.done()
                     self._slots.release()
@@ -290,18 +260,21 @@ class DeliveryEngine:
                 task.add_done_callback(self._sends.discard)
                 handed += 1
         finally:
-            self._release(job, rows[handed:])
+            self._release(job, rows[handed:], held)
         return True
 
-    def _release(self, job: Job, rows: list[ClaimedRow]) -> None:
-        """Hand claimed, unsent rows back; the write-back skips them if the run has ended."""
+    def _release(self, job: Job, rows: list[ClaimedRow], held: str | None = None) -> None:
+        """Hand claimed, unsent rows back (marked if the limiter `held` them, for progress);
+        the write-back skips them if the run has ended."""
         now = self.core.clock()
         batch = self._pending[job.execution_id]
         for row in rows:
             apply_outcome(batch, row, RELEASED, now, self.settings.retry, self._rng)
+            if held:
+                batch.rows[-1].update(error_code=LIMITER_UNAVAILABLE, error_detail=held[:255])
 
     async def _send(
-        self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None, slot: Slot
+        self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None, slot: SendSlot
     ) -> None:
         chat_id = row.chat_id
         try:
@@ -330,7 +303,7 @@ class DeliveryEngine:
         row: ClaimedRow,
         chat_id: int,
         recipient: dict[str, object] | None,
-        slot: Slot,
+        slot: SendSlot,
     ) -> Outcome:
         try:
             message = await send_content(

@@ -218,3 +218,18 @@ class TokenLimiter:
         """After a 429 every send of the token waits, paid or not."""
         self.ordinary.pause(seconds)
         self.paid.pause(seconds)
+
+    def rate(self, *, paid: bool = False) -> float:
+        """Messages per second of the ordinary or the paid lane."""
+        return self.paid.rate if paid else self.ordinary.rate
+
+    @property
+    def unavailable(self) -> str | None:
+        """Never: an in-process limiter has nothing to lose."""
+        return None
+
+    async def wait_ready(self) -> None:
+        """Always ready."""
+
+    async def close(self) -> None:
+        """Nothing to release."""

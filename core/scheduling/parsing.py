@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.errors import ValidationFailed
+from core.errors import Failures, ValidationFailed
 from core.scheduling.inputs import Trigger
 from core.scheduling.recurrence import Rule, next_occurrence
 from core.validation import parse_instant, timezone_problem
@@ -84,58 +84,75 @@ def _int_set(value: Any, path: str, low: int, high: int, hint: str) -> frozenset
     return frozenset(value)
 
 
+def _custom(block: dict[str, Any], path: str) -> dict[str, Any]:
+    frequency = block.get("frequency")
+    frequency = frequency if isinstance(frequency, dict) else {}
+    interval: Any = frequency.get("interval")
+    unit: Any = frequency.get("unit")
+    if unit not in UNITS or not _whole(interval, 1, MAX_INTERVAL[unit]):
+        raise _fail(
+            "INVALID_SCHEDULE", f"{path}.frequency",
+            "frequency is {interval: whole number ≥ 1 (at most a year), "
+            "unit: minutes | hours | days}",
+        )  # fmt: skip
+    if unit == "minutes" and interval < 5:
+        raise _fail("INVALID_SCHEDULE", f"{path}.frequency.interval", "at least 5 minutes")
+    return {"interval": interval, "unit": unit}
+
+
+def _days_of_week(block: dict[str, Any], path: str) -> frozenset[int]:
+    days = block.get("daysOfWeek")
+    if isinstance(days, list) and 7 in days:
+        raise _fail(
+            "INVALID_SCHEDULE", f"{path}.daysOfWeek",
+            "daysOfWeek uses 0–6 with 0 = Sunday (cron convention); use 0, not 7, for Sunday",
+        )  # fmt: skip
+    return _int_set(days, f"{path}.daysOfWeek", 0, 6, "0 = Sunday … 6")
+
+
 def _recurring(block: Any, now: datetime, check_past: bool) -> ParsedSchedule:
+    """The recurring rule; every problem of the block is reported together."""
     path = "schedule.recurring"
     if not isinstance(block, dict):
         raise _fail("INVALID_SCHEDULE", path, "recurring schedules need schedule.recurring")
+    failures = Failures()
     pattern = block.get("pattern")
     if pattern not in PATTERNS:
-        raise _fail(
-            "INVALID_SCHEDULE", f"{path}.pattern", f"pattern is one of {', '.join(PATTERNS)}"
-        )
-    zone = _zone(block.get("timezone", "UTC"), f"{path}.timezone")
-    end = _instant(block["endDate"], f"{path}.endDate") if block.get("endDate") else None
-    start = (
-        _instant(block["startDateTime"], f"{path}.startDateTime")
-        if block.get("startDateTime")
-        else None
-    )
-    if check_past and end is not None and end <= now:
-        raise _fail("PAST_DATE", f"{path}.endDate", "endDate lies in the past")
+        with failures.check():
+            raise _fail(
+                "INVALID_SCHEDULE", f"{path}.pattern", f"pattern is one of {', '.join(PATTERNS)}"
+            )
+    rule_args: dict[str, Any] = {"pattern": pattern}
+    with failures.check():
+        rule_args["timezone"] = _zone(block.get("timezone", "UTC"), f"{path}.timezone")
+    end = start = None
+    with failures.check():
+        end = _instant(block["endDate"], f"{path}.endDate") if block.get("endDate") else None
+        if check_past and end is not None and end <= now:
+            raise _fail("PAST_DATE", f"{path}.endDate", "endDate lies in the past")
+    with failures.check():
+        if block.get("startDateTime"):
+            start = _instant(block["startDateTime"], f"{path}.startDateTime")
     max_runs = block.get("maxOccurrences")
     if max_runs is not None and not _whole(max_runs, 1, MAX_OCCURRENCES):
-        raise _fail(
-            "INVALID_SCHEDULE", f"{path}.maxOccurrences", f"a whole number 1..{MAX_OCCURRENCES}"
-        )
-    rule_args: dict[str, Any] = {"pattern": pattern, "timezone": zone, "end": end}
-    if pattern == "custom":
-        frequency = block.get("frequency")
-        frequency = frequency if isinstance(frequency, dict) else {}
-        interval, unit = frequency.get("interval"), frequency.get("unit")
-        if unit not in UNITS or not _whole(interval, 1, MAX_INTERVAL[unit]):
+        with failures.check():
             raise _fail(
-                "INVALID_SCHEDULE", f"{path}.frequency",
-                "frequency is {interval: whole number ≥ 1 (at most a year), "
-                "unit: minutes | hours | days}",
-            )  # fmt: skip
-        if unit == "minutes" and interval < 5:
-            raise _fail("INVALID_SCHEDULE", f"{path}.frequency.interval", "at least 5 minutes")
-        rule_args.update(interval=interval, unit=unit, anchor=start or now + timedelta(minutes=1))
-    else:
-        rule_args["time_of_day"] = _time_of_day(block.get("timeOfDay"), f"{path}.timeOfDay")
-    if pattern == "weekly":
-        days = block.get("daysOfWeek")
-        if isinstance(days, list) and 7 in days:
-            raise _fail(
-                "INVALID_SCHEDULE", f"{path}.daysOfWeek",
-                "daysOfWeek uses 0–6 with 0 = Sunday (cron convention); use 0, not 7, for Sunday",
-            )  # fmt: skip
-        rule_args["days_of_week"] = _int_set(days, f"{path}.daysOfWeek", 0, 6, "0 = Sunday … 6")
-    if pattern == "monthly":
-        rule_args["days_of_month"] = _int_set(
-            block.get("daysOfMonth"), f"{path}.daysOfMonth", 1, 31, "days 1–31"
-        )
-    rule = Rule(**rule_args)
+                "INVALID_SCHEDULE", f"{path}.maxOccurrences", f"a whole number 1..{MAX_OCCURRENCES}"
+            )
+    with failures.check():
+        if pattern == "custom":
+            rule_args.update(_custom(block, path), anchor=start or now + timedelta(minutes=1))
+        elif pattern in PATTERNS:
+            rule_args["time_of_day"] = _time_of_day(block.get("timeOfDay"), f"{path}.timeOfDay")
+    with failures.check():
+        if pattern == "weekly":
+            rule_args["days_of_week"] = _days_of_week(block, path)
+        if pattern == "monthly":
+            rule_args["days_of_month"] = _int_set(
+                block.get("daysOfMonth"), f"{path}.daysOfMonth", 1, 31, "days 1–31"
+            )
+    failures.raise_all()
+    rule = Rule(**rule_args, end=end)
     parsed = ParsedSchedule("recurring", rule=rule, start=start, max_occurrences=max_runs)
     if check_past and parsed.first_run(now) is None:
         raise _fail("INVALID_SCHEDULE", path, "this rule never fires before its endDate")
@@ -175,3 +192,10 @@ def parse_schedule(
     if kind == "recurring":
         return _recurring(block.get("recurring"), now, check_past)
     return _triggers(block.get("triggers"))
+
+
+def check_schedule(failures: Failures, kind: str | None, block: Any, now: datetime) -> None:
+    """Add a new schedule block's problems to `failures` (nothing to check without both)."""
+    if kind is not None and isinstance(block, dict):
+        with failures.check():
+            parse_schedule(kind, block, now)

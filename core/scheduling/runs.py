@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from core.audience import segment_rules
 from core.campaign_actions import start_execution, unschedule_campaign
 from core.context import Actor
 from core.errors import DomainError
 from core.executions import PRIORITY, RunPlan, launch, variation_cutoffs
-from core.ids import format_id
+from core.ids import format_id, try_parse_id
 from core.models import ExecuteOptions
+from core.rules import parse_filters
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import MessageConfig, TestRun
 from core.scheduling.lifecycle import next_status
@@ -21,10 +23,11 @@ from core.scheduling.recurrence import next_occurrence, occurrences
 from core.scheduling.service import target_of
 from core.templates import resolve_templates, to_message
 from core.uow import UnitOfWork
+from storage.audience import AudienceSpec
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, ScheduleRun
-from storage.repositories.executions import ExecutionRepository
-from storage.repositories.schedules import WAITING_STATUSES, ScheduleRepository
+from storage.repositories.schedules import WAITING_STATUSES, RunAudience, ScheduleRepository
+from storage.repositories.segments import SegmentRepository
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:scheduler"
@@ -62,11 +65,16 @@ def run_settings(schedule: Schedule) -> dict[str, Any] | None:
 
 
 async def _plan(
-    uow: UnitOfWork, schedule: Schedule, campaign: Campaign, test: TestRun | None = None
+    uow: UnitOfWork,
+    schedule: Schedule,
+    campaign: Campaign,
+    test: TestRun | None = None,
+    spec: AudienceSpec | None = None,
 ) -> RunPlan:
     """What one run sends to whom (raises DomainError when its audience or content is bad)."""
-    target = test.target_audience if test and test.target_audience else target_of(schedule)
-    spec = await schedule_spec(uow, schedule.tenant_id, target, campaign.target_audience)
+    if spec is None:
+        target = test.target_audience if test and test.target_audience else target_of(schedule)
+        spec = await schedule_spec(uow, schedule.tenant_id, target, campaign.target_audience)
     priority = (schedule.delivery_settings or {}).get("priority", "normal")
     return RunPlan(
         spec=spec,
@@ -95,13 +103,15 @@ async def _launch_all(
     """
     outcomes: list[dict[str, Any]] = []
     plans: list[tuple[int, Campaign, RunPlan]] = []
+    specs = await _segment_specs(uow, due)
     for schedule, campaign in due:
         outcomes.append({"status": "fired", "detail": None, "execution_id": None})
         if campaign is None or campaign.status == "cancelled":
             outcomes[-1].update(status="skipped", detail="the campaign is cancelled")
             continue
         try:
-            plans.append((len(outcomes) - 1, campaign, await _plan(uow, schedule, campaign)))
+            plan = await _plan(uow, schedule, campaign, spec=specs.get(schedule.id))
+            plans.append((len(outcomes) - 1, campaign, plan))
         except DomainError as exc:
             outcomes[-1].update(status="failed", detail=exc.message)
     now = uow.clock()
@@ -116,17 +126,51 @@ async def _launch_all(
             for _, campaign, plan in plans
         ]
     )  # fmt: skip
-    executions, totals = ExecutionRepository(uow.session), {}
+    audiences = []
     for index, campaign, plan in plans:
         execution_id = execution_ids[plan.schedule_id]
         cutoffs = variation_cutoffs(plan.messages or campaign.messages or [])
-        totals[execution_id] = await executions.snapshot(
-            execution_id, plan.spec, percentage=plan.percentage, variation_cutoffs=cutoffs,
-            sample_salt=execution_id, variation_salt=campaign.id, limit=plan.limit,
-        )  # fmt: skip
+        audiences.append(RunAudience(execution_id, plan.spec, cutoffs, campaign.id))
         outcomes[index]["execution_id"] = execution_id
-    await repo.set_totals(totals)
+    await repo.snapshot_runs(audiences)  # scheduled runs: 100 %, no recipient cap
     return outcomes
+
+
+async def _segment_specs(
+    uow: UnitOfWork, due: list[tuple[Schedule, Campaign | None]]
+) -> dict[int, AudienceSpec]:
+    """Audiences of segment-targeted runs with one segment query for them all (schedule id ->
+    spec), as build_spec makes them; runs left out (bad references, other targets) resolve
+    one by one, which also reports their errors."""
+    wanted: dict[int, tuple[int, list[int], dict[str, Any]]] = {}
+    for schedule, campaign in due:
+        target = target_of(schedule)
+        if campaign is None or (target is not None and target.type != "segment"):
+            continue
+        audience = (campaign.target_audience or {}) if target is None else {}
+        refs = [target.segment_id] if target is not None else audience.get("segments") or []
+        parsed = [try_parse_id("segment", str(ref)) for ref in refs]
+        ids = [i for i in parsed if i is not None]
+        if ids and len(ids) == len(parsed):
+            wanted[schedule.id] = (schedule.tenant_id, ids, audience)
+    segments = {}
+    for tenant_id in {tenant for tenant, _, _ in wanted.values()}:
+        needed = sorted({i for t, refs, _ in wanted.values() if t == tenant_id for i in refs})
+        for segment in await SegmentRepository(uow.session).get_many(tenant_id, needed):
+            segments[tenant_id, segment.id] = segment
+    specs = {}
+    for schedule_id, (tenant_id, ids, audience) in wanted.items():
+        if any((tenant_id, i) not in segments for i in ids):
+            continue
+        try:
+            filters = audience.get("filters")
+            group = parse_filters(filters, uow.clock(), "filters") if filters else None
+        except DomainError:
+            continue
+        found = [segments[tenant_id, i] for i in ids]
+        chosen = tuple((s.id, s.kind, segment_rules(s, uow)) for s in found)
+        specs[schedule_id] = AudienceSpec(tenant_id=tenant_id, segments=chosen, filters=group)
+    return specs
 
 
 def _advance(schedule: Schedule, fired_for: datetime, now: datetime) -> None:

@@ -339,6 +339,13 @@ class WorkerRepository:
         """Drop every other worker (single-process SQLite: they are all dead)."""
         await self.session.execute(Worker.__table__.delete().where(Worker.id != worker_id))
 
+    async def forget_silent(self, before: datetime) -> int:
+        """Drop workers whose last beat is older than `before` (killed processes); how many."""
+        result = await self.session.execute(
+            Worker.__table__.delete().where(Worker.heartbeat_at < before)
+        )
+        return int(result.rowcount or 0)
+
     async def forget(self, worker_id: str) -> None:
         """Drop one worker (clean shutdown)."""
         await self.session.execute(Worker.__table__.delete().where(Worker.id == worker_id))

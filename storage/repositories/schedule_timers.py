@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -55,11 +56,26 @@ class TimerRepository:
         ).first()
         return row[1] if row and row[0] == "scheduled" else None
 
-    async def changed_since(self, since: datetime) -> list[tuple[int, str, datetime | None]]:
-        """(id, status, next run) of schedules updated since `since`."""
+    async def next_runs(self, schedule_ids: Sequence[int]) -> dict[int, datetime | None]:
+        """Each schedule's next run (None unless it waits; None too for a deleted one)."""
+        found = dict.fromkeys(schedule_ids, None)
         rows = await self.session.execute(
             select(Schedule.id, Schedule.status, Schedule.next_run_at).where(
-                Schedule.updated_at >= since
+                Schedule.id.in_(schedule_ids)
             )
         )
-        return [(row[0], row[1], row[2]) for row in rows.all()]
+        for schedule_id, status, next_run in rows.all():
+            found[schedule_id] = next_run if status in WAITING else None
+        return found
+
+    async def campaign_times(self, campaign_ids: Sequence[int]) -> dict[int, datetime | None]:
+        """Each campaign's scheduled time (None unless it is scheduled, or gone)."""
+        found = dict.fromkeys(campaign_ids, None)
+        rows = await self.session.execute(
+            select(Campaign.id, Campaign.status, Campaign.scheduled_at).where(
+                Campaign.id.in_(campaign_ids)
+            )
+        )
+        for campaign_id, status, at in rows.all():
+            found[campaign_id] = at if status == "scheduled" else None
+        return found

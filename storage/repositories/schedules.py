@@ -2,19 +2,88 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Execution
+from storage.audience import AudienceSpec, Condition, Group, audience_where
+from storage.models import Campaign, Delivery, Execution, Subscriber
 from storage.models_scheduling import Schedule, ScheduleRun
+from storage.repositories.executions import _VARIATION_MULTIPLIER, _bucket
+from storage.signals import Kind, mark
 
 WAITING_STATUSES = ("scheduled", "active")
+LEDGER_COLUMNS = ["execution_id", "subscriber_id", "chat_id", "variation", "status", "attempts"]
+
+
+@dataclass(frozen=True)
+class RunAudience:
+    """One run's ledger snapshot: as ExecutionRepository.snapshot at 100 %, without a limit."""
+
+    execution_id: int
+    spec: AudienceSpec
+    variation_cutoffs: Sequence[int]
+    variation_salt: int
+
+
+def _audience_select(run: RunAudience) -> Select[int, int, int, int, str, int]:
+    variation: ColumnElement[int] = literal(0)
+    if run.variation_cutoffs:
+        bucket = _bucket(_VARIATION_MULTIPLIER, run.variation_salt)
+        variation = case(
+            *((bucket < cutoff, index) for index, cutoff in enumerate(run.variation_cutoffs)),
+            else_=len(run.variation_cutoffs),
+        )
+    return select(
+        literal(run.execution_id), Subscriber.id, Subscriber.chat_id, variation,
+        literal("pending"), literal(0),
+    ).where(audience_where(run.spec))  # fmt: skip
+
+
+def _tree(item: Condition | Group) -> Hashable:
+    if isinstance(item, Group):
+        return item.mode, tuple(_tree(part) for part in item.items)
+    sample = item.value[0] if isinstance(item.value, list) and item.value else item.value
+    return item.field, item.op, isinstance(item.value, list), type(sample).__name__
+
+
+def _shape(run: RunAudience) -> Hashable:
+    """Runs of one shape compile to the same SQL but for bound values (lists in IN expand
+    at execution), so a UNION of k of them is compiled once and then found in the cache."""
+    spec = run.spec
+    segments = tuple((kind, rules and _tree(rules)) for _, kind, rules in spec.segments)
+    filters = spec.filters and _tree(spec.filters)
+    return segments, filters, spec.subscriber_ids is None, len(run.variation_cutoffs)
+
+
+def _chunks(runs: Sequence[RunAudience]) -> Iterator[list[RunAudience]]:
+    """Runs grouped by shape, in unions of 16, 8, 4, 2 or 1 (few distinct statements)."""
+    groups: dict[Hashable, list[RunAudience]] = {}
+    for run in runs:
+        groups.setdefault(_shape(run), []).append(run)
+    for group in groups.values():
+        start = 0
+        for size in (16, 8, 4, 2, 1):
+            while len(group) - start >= size:
+                yield group[start : start + size]
+                start += size
 
 
 class ScheduleRepository:
@@ -61,6 +130,7 @@ class ScheduleRepository:
 
     async def delete(self, schedule: Schedule) -> None:
         """Remove a schedule and its runs."""
+        mark(self.session, Kind.SCHEDULE, schedule.id)  # a bulk DELETE the ORM does not track
         await self.session.execute(delete(Schedule).where(Schedule.id == schedule.id))
 
     async def trigger_schedules(self, tenant_id: int) -> list[Schedule]:
@@ -142,11 +212,22 @@ class ScheduleRepository:
         )
         return {schedule_id: execution_id for schedule_id, execution_id in result.all()}
 
-    async def set_totals(self, totals: Mapping[int, int]) -> None:
-        """Set executions' audience sizes (execution id -> total) in one batch."""
-        if totals:
+    async def snapshot_runs(self, runs: Sequence[RunAudience]) -> None:
+        """Copy the runs' audiences into the ledger, many runs per INSERT ... SELECT, and set
+        each execution's total from what was copied."""
+        for chunk in _chunks(runs):
+            selects = [_audience_select(run) for run in chunk]
+            query = selects[0] if len(selects) == 1 else union_all(*selects)
+            await self.session.execute(insert(Delivery).from_select(LEDGER_COLUMNS, query))
+        if runs:
+            copied = (
+                select(func.count()).where(Delivery.execution_id == Execution.id).scalar_subquery()
+            )
             await self.session.execute(
-                update(Execution), [{"id": key, "total": total} for key, total in totals.items()]
+                update(Execution)
+                .where(Execution.id.in_([run.execution_id for run in runs]))
+                .values(total=copied)
+                .execution_options(synchronize_session=False)
             )
 
     async def campaigns(self, campaign_ids: set[int]) -> dict[int, Campaign]:

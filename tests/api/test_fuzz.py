@@ -19,6 +19,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import ROUTERS, VERSION
@@ -46,9 +47,49 @@ REJECTIONS = [
     "5xx",
 ]
 DOCUMENT = build_openapi([spec for router in ROUTERS for spec in router.specs], VERSION)
-# Every check applies, except that a schema-valid body may still be refused for rules a
-# schema cannot say (a date in the past, a referenced id that does not exist): the
-# "valid data is accepted" check runs on the query-only operations, where it can hold.
+# Every check applies. A schema-valid request may still be refused for a rule no schema can
+# say, because it depends on stored data or the clock: these are named by their code.
+STATE_CODES = frozenset(
+    {
+        "PAST_DATE",  # the time lies in the past
+        "CAMPAIGN_NOT_FOUND",  # a referenced id this tenant does not have
+        "SEGMENT_NOT_FOUND",
+        "SUBSCRIBER_NOT_FOUND",
+        "TEMPLATE_NOT_FOUND",
+    }
+)
+# ... or relates fields or items to each other, which JSON Schema cannot: by detail type.
+RELATION_TYPES = frozenset({"date_order", "weights_total"})
+# Known gaps, excused by the field they name: the audience rule language (core.rules) is
+# not yet stated in the document, and an unknown segment in a targetAudience is refused
+# without a code of its own (core.audience should say SEGMENT_NOT_FOUND).
+KNOWN_GAPS = (
+    "rules",
+    "targetAudience.filters",
+    "targetAudience.dynamicCriteria",
+    "targetAudience.segments[",
+)
+
+
+def _excused(detail: dict[str, Any]) -> bool:
+    field = str(detail.get("field", ""))
+    return detail.get("type") in RELATION_TYPES or field.startswith(KNOWN_GAPS)
+
+
+def refuses_for_state(response: Any) -> bool:
+    """A 400 whose code names a rule about stored data or the clock, or whose every detail
+    is a relation (or in a known gap above)."""
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    details = error.get("details") or []
+    return response.status_code == 400 and (
+        error.get("code") in STATE_CODES or (bool(details) and all(map(_excused, details)))
+    )
+
+
+# positive_data_acceptance runs as valid_data_is_accepted below (with its exceptions).
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": SEED,
@@ -102,13 +143,25 @@ def test_the_served_document_is_the_one_fuzzed(live: LiveServer) -> None:
     assert served["components"]["securitySchemes"]
 
 
+def valid_data_is_accepted(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis' positive_data_acceptance, except refusals that depend on state."""
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except Failure:
+        if refuses_for_state(response):
+            return None
+        raise
+
+
 @schema.parametrize()
 @HYPOTHESIS
 def test_every_operation_answers_as_documented(case: Any, live: LiveServer) -> None:
-    extra = [positive_data_acceptance] if case.method.upper() == "GET" else []
     try:
         case.call_and_validate(
-            base_url=live.url, headers=headers_of(live), additional_checks=extra, timeout=10
+            base_url=live.url,
+            headers=headers_of(live),
+            additional_checks=[valid_data_is_accepted],
+            timeout=10,
         )
     except AssertionError as error:
         fail_with_log(live, error)

@@ -53,7 +53,10 @@ async def running_bot(
     task = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
     )
-    await emu.wait_until(lambda: emu.state.bots, within=10)
+    # A generous bound: on a machine shared with another suite, start-up alone took over 10 s.
+    await emu.wait_until(lambda: emu.state.bots or task.done(), within=60)
+    if task.done():
+        task.result()  # polling died before it asked Telegram anything: say why
     yield RunningBot(emu, bot, dispatcher, limiter)
     with contextlib.suppress(RuntimeError):
         await dispatcher.stop_polling()

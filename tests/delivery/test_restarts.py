@@ -81,6 +81,8 @@ async def test_a_dead_senders_claims_become_unknown_and_the_run_completes(
             )
         )
         assert codes == {"UNKNOWN"}
+        workers = set(await uow.session.scalars(select(Worker.id)))
+    assert DEAD not in workers  # its row goes with its claims, on either backend
 
 
 async def test_a_paused_campaign_stays_paused_across_a_restart(
