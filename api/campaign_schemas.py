@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import Out, PageQuery, Pagination, SkipQuery, UtcTime
-from core import models
 from core.ids import format_id
 from core.lifecycle import allowed_actions
 from core.models import CampaignStatusIn, CampaignTypeIn
@@ -17,23 +16,6 @@ from storage.repositories.campaigns import SORTABLE
 
 SORT_PATTERN = f"^-?(?:{'|'.join(SORTABLE)})$"
 AB_STATE = {"active": "running", "paused": "paused", "completed": "completed"}
-
-
-# The bodies of the campaign routes. Their endDate-after-startDate rule is checked by
-# core.campaigns together with every other problem of the request (pydantic's model-level
-# validator would be skipped whenever a field fails, and would name no field).
-class CampaignCreate(models.CampaignCreate):
-    """Body of POST /campaigns."""
-
-    def _dates(self) -> CampaignCreate:  # type: ignore[override]  # replaces the validator
-        return self
-
-
-class CampaignUpdate(models.CampaignUpdate):
-    """Body of PUT/PATCH /campaigns/:id (every field optional)."""
-
-    def _dates(self) -> CampaignUpdate:  # type: ignore[override]  # replaces the validator
-        return self
 
 
 class CampaignStatistics(Out):

@@ -9,7 +9,7 @@ from typing import Any
 from core.audience import build_spec
 from core.campaigns import record
 from core.context import Actor
-from core.errors import ValidationFailed
+from core.errors import ConflictError, ValidationFailed
 from core.executions import RunPlan, launch
 from core.ids import try_parse_id
 from core.lifecycle import Action, Status, Transition, action_for_target, transition
@@ -63,9 +63,11 @@ async def apply(
 
 
 def _require_content(campaign: Campaign) -> None:
+    # The stored campaign is at fault, not the request: a 409, fixed by editing the campaign.
     messages = campaign.messages or []
     if not any(m.get("content") or m.get("media") or m.get("templateId") for m in messages):
-        raise ValidationFailed(
+        raise ConflictError(
+            "CAMPAIGN_HAS_NO_CONTENT",
             "The campaign has no message to send.",
             details=[{"field": "messages", "message": "add at least one message with content"}],
         )
@@ -252,7 +254,10 @@ async def move_to_status(
     if action == Action.EXECUTE:
         return await execute_campaign(uow, actor, campaign, ExecuteOptions(), admin_ids=admin_ids)
     if action == Action.SCHEDULE:
-        raise ValidationFailed(
+        # The move is allowed from this status, just not without a time: a 409 as for any
+        # status the campaign cannot reach this way.
+        raise ConflictError(
+            "SCHEDULE_NEEDS_TIME",
             "Scheduling needs a time: use POST /campaigns/:id/schedule.",
             details=[{"field": "status", "message": "use the schedule endpoint"}],
         )

@@ -58,12 +58,14 @@ class IllegalTransition(DomainError):
 
 
 class ConflictError(DomainError):
-    """The request clashes with the current state of other data."""
+    """The request clashes with the current state of the data it addresses (a 409)."""
 
     code = "CONFLICT"
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self, code: str, message: str, *, details: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message, details=details)
         self.code = code
 
 
@@ -82,11 +84,20 @@ class Failures:
             self.found.append(exc)
 
     def raise_all(self) -> None:
-        """Raise one ValidationFailed with every detail (the first one's code wins), if any."""
+        """Raise one ValidationFailed with every detail (the first one's code wins), if any.
+
+        A detail of a problem whose code is not the one that won carries its own `code`, so
+        an unknown segment stays SEGMENT_NOT_FOUND beside a VALIDATION_ERROR field.
+        """
         if not self.found:
             return
         if len(self.found) == 1:
             raise self.found[0]
-        details = [d for failure in self.found for d in failure.details]
+        code = self.found[0].code
+        details = [
+            detail if failure.code == code else {**detail, "code": failure.code}
+            for failure in self.found
+            for detail in failure.details
+        ]
         message = " ".join(failure.message for failure in self.found)
-        raise ValidationFailed(message, details=details, code=self.found[0].code)
+        raise ValidationFailed(message, details=details, code=code)

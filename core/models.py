@@ -212,12 +212,8 @@ class CampaignFields(CamelModel):
     end_date: Instant | None = None
     timezone: TimeZoneName | None = None
     allow_paid_broadcast: Omittable[bool] = None
-
-    @model_validator(mode="after")
-    def _dates(self) -> CampaignFields:
-        if self.start_date and self.end_date and self.end_date <= self.start_date:
-            raise ValueError("endDate must be after startDate")
-        return self
+    # endDate after startDate is checked by core.campaigns (check_dates), against the stored
+    # dates on update and together with every other problem of the request.
 
 
 class CampaignCreate(CampaignFields):

@@ -22,6 +22,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import BigIntPK, JSONType, UTCDateTime, utcnow
 
+# SQLite hands a deleted row's id (the highest rowid) to the next insert unless the table is
+# AUTOINCREMENT; ids are public, so a deleted resource's id must never name a new one.
+AUTOINCREMENT = {"sqlite_autoincrement": True}
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -41,6 +45,7 @@ class Tenant(Base):
     """An organisation; every other row belongs to exactly one."""
 
     __tablename__ = "tenants"
+    __table_args__ = (AUTOINCREMENT,)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,6 +55,7 @@ class ApiKey(Base):
     """An API key; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (AUTOINCREMENT,)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
@@ -68,6 +74,7 @@ class Subscriber(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "telegram_id"),
         Index(None, "tenant_id", "status", "id"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -101,7 +108,7 @@ class Segment(Base):
     """A named audience: static members or filter rules evaluated in SQL."""
 
     __tablename__ = "segments"
-    __table_args__ = (Index(None, "tenant_id", "created_at"),)
+    __table_args__ = (Index(None, "tenant_id", "created_at"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
@@ -133,6 +140,7 @@ class Campaign(Base):
         Index(None, "tenant_id", "created_at", "id"),
         Index(None, "tenant_id", "status", "created_at", "id"),
         Index(None, "tenant_id", "type", "created_at", "id"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -173,6 +181,7 @@ class Execution(Base):
     __table_args__ = (
         Index(None, "campaign_id", "created_at"),
         Index(None, "status"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -208,6 +217,7 @@ class Delivery(Base):
         UniqueConstraint("execution_id", "subscriber_id"),
         Index(None, "execution_id", "status", "id"),
         Index(None, "execution_id", "processed_at"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     execution_id: Mapped[int] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
@@ -229,7 +239,7 @@ class CampaignEvent(Base):
     """An audit record of one lifecycle transition."""
 
     __tablename__ = "campaign_events"
-    __table_args__ = (Index(None, "campaign_id", "occurred_at"),)
+    __table_args__ = (Index(None, "campaign_id", "occurred_at"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -247,7 +257,7 @@ class Interaction(Base):
     """A tracked recipient action (click, answer, conversion, unsubscribe) on a campaign."""
 
     __tablename__ = "interactions"
-    __table_args__ = (Index(None, "campaign_id", "type", "occurred_at"),)
+    __table_args__ = (Index(None, "campaign_id", "type", "occurred_at"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))

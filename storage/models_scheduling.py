@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import AUTOINCREMENT, Base
 from storage.types import BigIntPK, JSONType, UTCDateTime, utcnow
 
 
@@ -16,7 +16,7 @@ class Template(Base):
     """Reusable message content with declared variables."""
 
     __tablename__ = "templates"
-    __table_args__ = (Index(None, "tenant_id", "created_at"),)
+    __table_args__ = (Index(None, "tenant_id", "created_at"), AUTOINCREMENT)
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
@@ -37,6 +37,7 @@ class Schedule(Base):
         Index(None, "tenant_id", "created_at"),
         Index(None, "status", "next_run_at"),
         Index(None, "campaign_id"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -65,6 +66,7 @@ class ScheduleRun(Base):
     __table_args__ = (
         UniqueConstraint("schedule_id", "scheduled_for"),
         Index(None, "schedule_id", "id"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
@@ -85,6 +87,7 @@ class TriggerEvent(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "event_key"),
         Index(None, "tenant_id", "name", "occurred_at"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -103,6 +106,7 @@ class TriggerJob(Base):
     __table_args__ = (
         UniqueConstraint("schedule_id", "event_id"),
         Index(None, "status", "due_at"),
+        AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))

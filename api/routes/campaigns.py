@@ -8,12 +8,10 @@ from aiohttp import web
 
 from api.campaign_render import campaign_json
 from api.campaign_schemas import (
-    CampaignCreate,
     CampaignCreated,
     CampaignList,
     CampaignListQuery,
     CampaignOut,
-    CampaignUpdate,
     campaign_out,
 )
 from api.envelope import ok
@@ -25,7 +23,7 @@ from core import campaigns as service
 from core.campaign_actions import move_to_status
 from core.context import Actor
 from core.errors import Failures, NotFoundError
-from core.models import CloneOptions
+from core.models import CampaignCreate, CampaignUpdate, CloneOptions
 from core.uow import UnitOfWork
 from storage.models import Campaign
 from storage.repositories.campaign_list import CampaignRow

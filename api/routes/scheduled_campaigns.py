@@ -13,9 +13,9 @@ from api.parsing import parse_body, parse_body_collecting, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, PageNumber, SkipQuery
 from api.wire import wire
+from core.errors import NotFoundError
 from core.scheduling import runs, service, views
 from core.scheduling.inputs import ScheduleCreate, ScheduleType, ScheduleUpdate, TestRun
-from core.scheduling.parsing import check_schedule
 from core.validation import Lowercase, QueryInt
 
 ScheduleStatus = Literal[
@@ -100,13 +100,7 @@ async def list_schedules(request: web.Request) -> web.Response:
 async def create_schedule(request: web.Request) -> web.Response:
     """One-time, recurring or trigger-based."""
     body, failures = await parse_body_collecting(request, ScheduleCreate, codes=SPEC_CODES)
-    uow = uow_of(request)
-    if failures.found:  # the schedule block's own rules are reported with the field errors
-        given = body.model_fields_set
-        kind = body.type if "type" in given else None
-        check_schedule(failures, kind, body.schedule if "schedule" in given else None, uow.clock())
-        failures.raise_all()
-    schedule = await service.create_schedule(uow, actor_of(request), body)
+    schedule = await service.create_schedule(uow_of(request), actor_of(request), body, failures)
     return ok_wire(views.render(schedule, None), status=201)
 
 
@@ -138,10 +132,14 @@ async def get_schedule(request: web.Request) -> web.Response:
 )  # fmt: skip
 async def update_schedule(request: web.Request) -> web.Response:
     """Given parts replace the stored ones; a partial recurring block is merged."""
-    body = await parse_body(request, ScheduleUpdate, codes=SPEC_CODES)
+    body, failures = await parse_body_collecting(request, ScheduleUpdate, codes=SPEC_CODES)
     uow, actor = uow_of(request), actor_of(request)
-    schedule = await service.get_schedule(uow, actor, request.match_info["id"], lock=True)
-    await service.update_schedule(uow, actor, schedule, body)
+    try:
+        schedule = await service.get_schedule(uow, actor, request.match_info["id"], lock=True)
+    except NotFoundError:
+        failures.raise_all()  # a bad body is reported before an unknown id, as for campaigns
+        raise
+    await service.update_schedule(uow, actor, schedule, body, failures)
     return ok_wire((await views.render_many(uow, [schedule]))[0])
 
 

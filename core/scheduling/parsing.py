@@ -192,10 +192,3 @@ def parse_schedule(
     if kind == "recurring":
         return _recurring(block.get("recurring"), now, check_past)
     return _triggers(block.get("triggers"))
-
-
-def check_schedule(failures: Failures, kind: str | None, block: Any, now: datetime) -> None:
-    """Add a new schedule block's problems to `failures` (nothing to check without both)."""
-    if kind is not None and isinstance(block, dict):
-        with failures.check():
-            parse_schedule(kind, block, now)

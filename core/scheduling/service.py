@@ -68,14 +68,21 @@ def _check_notifications(body: ScheduleCreate | ScheduleUpdate) -> None:
 
 
 async def _validate_parts(
-    uow: UnitOfWork, actor: Actor, body: ScheduleCreate | ScheduleUpdate, campaign: Campaign
+    uow: UnitOfWork,
+    actor: Actor,
+    body: ScheduleCreate | ScheduleUpdate,
+    campaign: Campaign | None,
+    failures: Failures,
 ) -> None:
-    """Check audience, templates and notifications; every failure is reported together."""
-    failures = Failures()
-    if body.target_audience is not None:
+    """Check audience, templates and notifications into `failures`."""
+    # Without a targetAudience the campaign's own is used: nothing to check if it is unknown.
+    if body.target_audience is not None or campaign is not None:
         with failures.check():
             await schedule_spec(
-                uow, actor.tenant_id, body.target_audience, campaign.target_audience
+                uow,
+                actor.tenant_id,
+                body.target_audience,
+                campaign.target_audience if campaign is not None else None,
             )
     config = body.message_config
     if config is not None:
@@ -89,7 +96,6 @@ async def _validate_parts(
     # Variation weights and quietHours.timezone are checked by the input models.
     with failures.check():
         _check_notifications(body)
-    failures.raise_all()
 
 
 async def _plan_next(uow: UnitOfWork, schedule: Schedule, parsed: ParsedSchedule) -> None:
@@ -104,25 +110,37 @@ async def _plan_next(uow: UnitOfWork, schedule: Schedule, parsed: ParsedSchedule
         )
 
 
-async def create_schedule(uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -> Schedule:
-    """Validate and store a schedule; the timer learns of it after commit."""
+async def _campaign_named(uow: UnitOfWork, actor: Actor, public_id: str) -> Campaign:
     try:
-        campaign = await get_campaign(uow, actor, body.campaign_id)
+        return await get_campaign(uow, actor, public_id)
     except NotFoundError:
         # A missing resource named in the body is a 400 naming the field (see README).
-        message = f"No campaign '{body.campaign_id}'."
+        message = f"No campaign '{public_id}'."
         raise ValidationFailed(
             message, details=[{"field": "campaignId", "message": message}],
             code="CAMPAIGN_NOT_FOUND",
         ) from None  # fmt: skip
-    failures = Failures()
+
+
+async def create_schedule(
+    uow: UnitOfWork, actor: Actor, body: ScheduleCreate, failures: Failures | None = None
+) -> Schedule:
+    """Validate and store a schedule; the timer learns of it after commit. `failures` (the
+    request's field errors; `body` then holds only the valid fields) join every problem
+    found here in one 400."""
+    failures = Failures() if failures is None else failures
+    given = body.model_fields_set
+    campaign: Campaign | None = None
+    if "campaign_id" in given:
+        with failures.check():
+            campaign = await _campaign_named(uow, actor, body.campaign_id)
     parsed: ParsedSchedule | None = None
-    with failures.check():
-        parsed = parse_schedule(body.type, body.schedule, uow.clock())
-    with failures.check():
-        await _validate_parts(uow, actor, body, campaign)
+    if "type" in given and "schedule" in given:
+        with failures.check():
+            parsed = parse_schedule(body.type, body.schedule, uow.clock())
+    await _validate_parts(uow, actor, body, campaign, failures)
     failures.raise_all()
-    assert parsed is not None  # raise_all raised otherwise
+    assert campaign is not None and parsed is not None  # raise_all raised otherwise
     schedule = Schedule(
         tenant_id=actor.tenant_id,
         campaign_id=campaign.id,
@@ -146,20 +164,26 @@ async def create_schedule(uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -
 
 
 async def update_schedule(
-    uow: UnitOfWork, actor: Actor, schedule: Schedule, body: ScheduleUpdate
+    uow: UnitOfWork,
+    actor: Actor,
+    schedule: Schedule,
+    body: ScheduleUpdate,
+    failures: Failures | None = None,
 ) -> Schedule:
-    """Replace the given parts; a new schedule block recomputes the next run."""
-    status = next_status(schedule.type, schedule.status, "edit")
+    """Replace the given parts; a new schedule block recomputes the next run. Every problem
+    (with the given `failures`) is reported together before anything changes."""
+    failures = Failures() if failures is None else failures
+    # A malformed request is a 400 whatever the status; the lifecycle is asked only then.
+    status = None if failures.found else next_status(schedule.type, schedule.status, "edit")
     campaign = await get_campaign(uow, actor, format_id("campaign", schedule.campaign_id))
-    failures = Failures()
     merged = parsed = None
     if body.schedule is not None:
         merged = _merge(schedule.schedule, body.schedule)
         with failures.check():
             parsed = parse_schedule(schedule.type, merged, uow.clock())
-    with failures.check():
-        await _validate_parts(uow, actor, body, campaign)
+    await _validate_parts(uow, actor, body, campaign, failures)
     failures.raise_all()
+    assert status is not None  # raise_all raised otherwise
     given = body.model_fields_set
     if "campaign_name" in given and body.campaign_name:
         schedule.name = body.campaign_name

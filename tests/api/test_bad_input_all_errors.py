@@ -124,3 +124,98 @@ async def test_every_problem_of_a_schedule_block_is_reported(api, auth):
         "schedule.recurring.maxOccurrences",
     }
     assert error["code"] in ("INVALID_SCHEDULE", "INVALID_TIMEZONE")
+
+
+async def test_a_merged_detail_keeps_the_code_of_its_own_problem(api, auth):
+    body = {"name": "", "targetAudience": UNKNOWN_SEGMENT}
+    _, error = await problems(api, auth, "POST", CAMPAIGNS, body)
+    assert error["code"] == "VALIDATION_ERROR"
+    codes = {d["field"]: d.get("code") for d in error["details"]}
+    assert codes == {"name": None, "targetAudience.segments[0]": "SEGMENT_NOT_FOUND"}
+    # Alone, the unknown segment is the error's own code.
+    _, error = await problems(
+        api, auth, "POST", CAMPAIGNS, {"name": "Sale", **{"targetAudience": UNKNOWN_SEGMENT}}
+    )
+    assert error["code"] == "SEGMENT_NOT_FOUND"
+
+
+TOMORROW = {"startDateTime": "2099-01-01T09:00:00Z"}
+CORE_PROBLEMS = {
+    "targetAudience": {"type": "segment", "segmentId": "seg_999999"},
+    "messageConfig": {"templateId": "tmpl_999999"},
+    "notifications": {"onComplete": {"channels": ["email"]}},
+}
+# core.scheduling.audience names a segment audience's unknown segmentId as a list item.
+CORE_FIELDS = {
+    "targetAudience.segments[0]",
+    "messageConfig.templateId",
+    "notifications.onComplete.channels",
+}
+
+
+async def test_schedule_create_reports_fields_and_the_cores_checks_together(api, auth):
+    body = {
+        "campaignId": "camp_999999",  # unknown: a 400 naming the field, beside the others
+        "type": "one-time",
+        "campaignName": "x" * 201,
+        "schedule": {"startDateTime": "2000-01-01T00:00:00Z"},  # in the past
+        **CORE_PROBLEMS,
+    }
+    fields, error = await problems(api, auth, "POST", SCHEDULES, body)
+    assert fields == {"campaignId", "campaignName", "schedule.startDateTime"} | CORE_FIELDS
+    assert error["code"] == "VALIDATION_ERROR"
+    codes = {d["field"]: d.get("code") for d in error["details"]}
+    assert codes["campaignId"] == "CAMPAIGN_NOT_FOUND"
+    assert codes["messageConfig.templateId"] == "TEMPLATE_NOT_FOUND"
+    assert codes["notifications.onComplete.channels"] == "UNSUPPORTED_CHANNEL"
+    _, answer = await send(api, auth, "GET", SCHEDULES)
+    assert answer["data"] == []
+    await everything_still_reads(api, auth)
+
+
+async def test_schedule_create_without_field_errors_still_reports_every_core_problem(api, auth):
+    cid = await new_campaign(api, auth)
+    body = {"campaignId": cid, "type": "one-time", "schedule": TOMORROW, **CORE_PROBLEMS}
+    fields, error = await problems(api, auth, "POST", SCHEDULES, body)
+    assert fields == CORE_FIELDS
+    assert error["code"] == "SEGMENT_NOT_FOUND"
+
+
+async def new_schedule(api, auth) -> str:
+    cid = await new_campaign(api, auth)
+    body = {"campaignId": cid, "type": "one-time", "schedule": TOMORROW}
+    status, answer = await send(api, auth, "POST", SCHEDULES, body)
+    assert status == 201, answer
+    return answer["data"]["id"]
+
+
+async def test_schedule_put_reports_fields_schedule_and_core_problems_together(api, auth):
+    sid = await new_schedule(api, auth)
+    body = {
+        "campaignName": "x" * 201,
+        "deliverySettings": {"priority": "urgent"},
+        "schedule": {"startDateTime": "2000-01-01T00:00:00Z"},
+        **CORE_PROBLEMS,
+    }
+    fields, _ = await problems(api, auth, "PUT", f"{SCHEDULES}/{sid}", body)
+    assert (
+        fields
+        == {
+            "campaignName",
+            "deliverySettings.priority",
+            "schedule.startDateTime",
+        }
+        | CORE_FIELDS
+    )
+    _, answer = await send(api, auth, "GET", f"{SCHEDULES}/{sid}")
+    assert answer["data"]["schedule"] == TOMORROW
+    await everything_still_reads(api, auth, f"{SCHEDULES}/{sid}")
+
+
+async def test_schedule_put_reports_a_bad_body_before_an_unknown_id(api, auth):
+    # The field errors only: the core's checks need the stored schedule (as for campaigns).
+    body = {"campaignName": "x" * 201, **CORE_PROBLEMS}
+    fields, _ = await problems(api, auth, "PUT", f"{SCHEDULES}/sched_999999", body)
+    assert fields == {"campaignName"}
+    status, answer = await send(api, auth, "PUT", f"{SCHEDULES}/sched_999999", {})
+    assert status == 404 and answer["error"]["code"] == "SCHEDULED_CAMPAIGN_NOT_FOUND"

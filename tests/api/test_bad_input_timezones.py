@@ -28,7 +28,7 @@ class Touched(BaseException):
 
 @pytest.mark.parametrize("zone", BAD_ZONES)
 def test_bad_names_never_reach_the_filesystem(zone):
-    with mock.patch("core.validation.ZoneInfo", side_effect=Touched):
+    with mock.patch("core.validation_time.ZoneInfo", side_effect=Touched):
         assert timezone_problem(zone) is not None
 
 

@@ -130,10 +130,34 @@ async def test_execute_with_scheduled_at(api, auth):
 
 
 async def test_execute_needs_content(api, auth):
+    # The stored campaign, not the request, is at fault: 409 with a code of its own.
     response = await api.post("/api/v1/campaigns", json={"name": "empty"}, headers=auth)
     cid = (await response.json())["data"]["id"]
-    status, body = await post(api, auth, f"/api/v1/campaigns/{cid}/execute")
-    assert status == 400 and body["error"]["details"][0]["field"] == "messages"
+    future = {"scheduledAt": "2099-01-01T09:00:00Z"}
+    for path, body in (("execute", None), ("schedule", future), ("execute", future)):
+        status, answer = await post(api, auth, f"/api/v1/campaigns/{cid}/{path}", body)
+        assert status == 409, (path, answer)
+        assert answer["error"]["code"] == "CAMPAIGN_HAS_NO_CONTENT"
+        assert answer["error"]["details"][0]["field"] == "messages"
+    response = await api.patch(f"/api/v1/campaigns/{cid}", json={"status": "active"}, headers=auth)
+    assert response.status == 409
+    assert (await response.json())["error"]["code"] == "CAMPAIGN_HAS_NO_CONTENT"
+    response = await api.get(f"/api/v1/campaigns/{cid}", headers=auth)
+    assert (await response.json())["data"]["status"] == "draft"
+
+
+async def test_status_scheduled_through_put_or_patch_needs_the_schedule_route(api, auth):
+    cid = await create(api, auth)
+    for method in ("PUT", "PATCH"):
+        response = await api.request(
+            method, f"/api/v1/campaigns/{cid}", json={"status": "scheduled"}, headers=auth
+        )
+        assert response.status == 409, method
+        error = (await response.json())["error"]
+        assert error["code"] == "SCHEDULE_NEEDS_TIME"
+        assert error["details"][0]["field"] == "status"
+    response = await api.get(f"/api/v1/campaigns/{cid}", headers=auth)
+    assert (await response.json())["data"]["status"] == "draft"
 
 
 async def test_test_mode_keeps_status_and_targets_admins(api, auth):
