@@ -3,13 +3,18 @@
 Each lane (ordinary `SEND_RATE`, paid 1000/s) is a GCRA "next free time" in Redis: a Lua
 script reads the server's clock (TIME, so hosts' clocks don't matter), hands out the next
 `n` slots spaced `1 / rate` apart and moves the time on. A process keeps those few slots and
-fires each at its own moment, so sends stay evenly spaced across every process, never in
-bursts; batches pay only at high rates (20 ms worth, i.e. 20 slots at 1000/s, 1 at 30/s).
+fires each at its own moment (never before it), so sends stay evenly spaced across every
+process; batches pay only at high rates (20 ms worth, i.e. 20 slots at 1000/s, 1 at 30/s).
 Before a slot is used a second script checks the token's 429 pause and books the chat
-(1 s private, 3 s groups, measured between slots), so a pause from one process holds all.
-A slot this process woke up too late for is dropped, not fired next to the following one:
-that, not the in-process pacer's window of answered (`tracked`) slots, keeps any second of
-arrivals within the rate, and `tracked` is accepted but unused here.
+(1 s private, 3 s groups), so a pause from one process holds all.
+
+Even spacing of grants does not bound arrivals: a request delayed on its way (a starved event
+loop, a slow connection) lands next to later ones. So, as the in-process pacer does, each
+lane keeps a window of its last `rate` slots in Redis with the time each was answered
+(`done()`, batched per round trip; in flight counts as slot + IN_FLIGHT_BOUND), and a slot
+is granted only a second after the one `rate` positions back was answered. No second of
+arrivals then holds more than `rate`, however late a request travels, and a slot fired late
+is still used (a missed one catches up by at most CATCH_UP) instead of thrown away.
 
 Replies (priority) skip the queue: a process's broadcast callers take turns holding one
 booked slot (or one batch), a reply books its own slot at once, so it waits behind at most
@@ -29,10 +34,9 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import hashlib
 import logging
-import math
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from redis.asyncio import Redis
@@ -41,45 +45,22 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core.delivery.pacing import CHAT_GUARD, COALESCE, DEFAULT_MARGIN, DEFAULT_SLACK, Slot
-from storage.shared_limiter_scripts import CLAIM, PAUSE, RESERVE, UNCLAIM
+from core.delivery.pacing import CATCH_UP, CHAT_GUARD, WINDOW
+from storage.shared_limiter_lane import Lane, ServerClock, SharedSlot, token_key
+from storage.shared_limiter_scripts import CLAIM, DONE, PAUSE, REBOOK, RESERVE, UNCLAIM
 
 log = logging.getLogger(__name__)
+__all__ = ["UNAVAILABLE", "Lane", "SharedLimiter", "SharedSlot", "token_key"]
 UNAVAILABLE = "rate limiter (Redis) unavailable"
-BATCH_SECONDS = 0.02  # a reservation holds at most this much of a lane's time
-LATE = DEFAULT_SLACK + COALESCE  # a slot missed by more than this is dropped, never bunched
-OFFSET_BUCKET = 5.0  # seconds per bucket of the clock-offset minimum filter
+# A slot still in flight holds the window this long at most. Shorter than the in-process
+# pacer's: a crashed process never marks its slots done, and the others wait for them.
+IN_FLIGHT_BOUND = 10.0
+REBOOK_LATE = CHAT_GUARD / 2  # a send this late moves its chat booking to when it goes
+FLUSH_LINGER = 0.002  # at high rates answers wait this long to share one round trip
+# An unused slot this old is given back: beyond the catch-up a reservation may already hold,
+# so a slot is never dropped on its way from the reservation to its sender.
+STALE = 2 * CATCH_UP
 OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
-
-
-def token_key(prefix: str, token: str) -> str:
-    """The key stem of a token: a hash of it (never the token), in one cluster slot."""
-    digest = hashlib.sha256(token.encode()).hexdigest()[:20]
-    return f"{prefix}:{{{digest}}}"
-
-
-class SharedSlot(Slot):
-    """A granted send; `server_at` is its slot on the Redis clock (µs)."""
-
-    __slots__ = ("server_at",)
-
-    def __init__(self, granted: float, server_at: int) -> None:
-        super().__init__(granted, time.monotonic, tracked=False)
-        self.server_at = server_at
-
-
-class Lane:
-    """One rate of the token: its Redis key, interval and the slots this process holds."""
-
-    def __init__(self, key: str, rate: float) -> None:
-        self.key = key
-        self.rate = rate
-        self.interval_us = math.ceil(1e6 / (rate * (1.0 - DEFAULT_MARGIN)))
-        self.cap = max(1, int(rate * BATCH_SECONDS))
-        self.batch = 1
-        self.slots: list[int] = []
-        self.gate = asyncio.Lock()  # broadcast callers of this process take turns
-        self.dropped = False
 
 
 class _Chat(NamedTuple):
@@ -100,7 +81,7 @@ class SharedLimiter:
         prefix: str = "tgc:limiter",
         private_interval: float = 1.0 + CHAT_GUARD,
         group_interval: float = 3.0 + CHAT_GUARD,
-        late: float = LATE,
+        in_flight_bound: float = IN_FLIGHT_BOUND,
     ) -> None:
         self.redis = redis
         self.stem = token_key(prefix, token)
@@ -108,16 +89,19 @@ class SharedLimiter:
         self.paid = Lane(f"{self.stem}:paid", paid_rate)
         self.private_interval = private_interval
         self.group_interval = group_interval
-        self.late = late
         self.reservations = 0  # round trips that reserved slots (for tests and figures)
+        self.round_trips = 0  # every script call
+        self._bound_us = round(in_flight_bound * 1e6)
+        self._catch_us = round(CATCH_UP * 1e6)
+        self._window_us = round(WINDOW * 1e6)
         self._pause_key = f"{self.stem}:pause"
-        self._reserve = redis.register_script(RESERVE)
-        self._claim = redis.register_script(CLAIM)
-        self._unclaim = redis.register_script(UNCLAIM)
-        self._pause = redis.register_script(PAUSE)
+        self._scripts = {
+            name: redis.register_script(text)
+            for name, text in (("reserve", RESERVE), ("done", DONE), ("claim", CLAIM),
+                               ("rebook", REBOOK), ("unclaim", UNCLAIM), ("pause", PAUSE))
+        }  # fmt: skip
         self._paused_until = 0  # server µs, as far as this process knows
-        self._offsets: list[float] = []  # [current bucket min, previous bucket min]
-        self._offset_bucket = 0
+        self._clock = ServerClock()
         self._priority_waiting = 0
         self._no_priority = asyncio.Event()  # set while no reply waits for a slot
         self._no_priority.set()
@@ -125,6 +109,7 @@ class SharedLimiter:
         self._up = asyncio.Event()
         self._up.set()
         self._probe: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @classmethod
@@ -155,6 +140,8 @@ class SharedLimiter:
 
         Broadcast callers of a process take turns (one holds a booked slot at a time), so a
         reply books the next slot after it, ahead of the rest, here and across processes.
+        A `tracked` slot holds the window until its `done()`; an untracked one only until
+        it is granted.
         """
         lane = self.paid if paid else self.ordinary
         chat = _Chat(f"{self.stem}:chat:{chat_id}", self._chat_us(chat_id))
@@ -170,6 +157,8 @@ class SharedLimiter:
                     async with lane.gate:
                         result = await self._try_slot(lane, chat, priority=False)
                 if isinstance(result, SharedSlot):
+                    if not tracked:
+                        result.done(at_slot=True)
                     return result
                 if result > 0:
                     await asyncio.sleep(result)
@@ -185,42 +174,67 @@ class SharedLimiter:
     async def _try_slot(self, lane: Lane, chat: _Chat, *, priority: bool) -> SharedSlot | float:
         """Book a slot for the chat and wait for it; else how long the chat must still wait."""
         at = await self._take(lane, priority)
-        verdict, until = await self._call(self._claim, [chat.key, self._pause_key],
-                                          [at, chat.interval_us])  # fmt: skip
-        verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
-        if verdict == "paused":
-            self._note_pause(int(until))
-            return 0.0
-        if verdict == "chat":
-            bisect.insort(lane.slots, at)  # another chat may still use it
-            return max(0.0, self._local(int(until)) - time.monotonic())
-        delay = self._local(at) - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        late = time.monotonic() - self._local(at) > self.late
-        if at < self._paused_until or late:
-            # A 429 came meanwhile, or a busy loop woke us so late that the send would land
-            # next to the following slot: drop it rather than bunch.
-            lane.dropped = lane.dropped or late
-            await self._call(self._unclaim, [chat.key], [at])
-            return 0.0
-        return SharedSlot(time.monotonic(), at)
+        claimed = False
+        try:
+            # Answers noted meanwhile ride along: at high rates they cost no round trip.
+            with self._marks() as (keys, marks):
+                verdict, until = await self._call("claim", [chat.key, self._pause_key, *keys],
+                                                  [at, chat.interval_us, *marks])  # fmt: skip
+            verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
+            if verdict == "paused":
+                self._note_pause(int(until))
+                self._give_back(lane, at)
+                return 0.0
+            if verdict == "chat":
+                bisect.insort(lane.slots, at)  # another chat may still use it
+                return max(0.0, self._clock.local(int(until)) - time.monotonic())
+            claimed = True
+            delay = self._clock.local(at) - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if at < self._paused_until:  # a 429 came meanwhile
+                await self._call("unclaim", [chat.key], [at])
+                self._give_back(lane, at)
+                return 0.0
+            if time.monotonic() - self._clock.local(at) > REBOOK_LATE:
+                # Late, yet still within the window's bound: send, and count the chat's
+                # spacing from now rather than from the slot.
+                await self._call("rebook", [chat.key], [at, chat.interval_us])
+        except BaseException:
+            if claimed:  # cancelled, perhaps for an outage: never wait for Redis here
+                self._spawn(self._call("unclaim", [chat.key], [at]))
+            self._give_back(lane, at)
+            raise
+        return SharedSlot(self, lane, at)
 
     def pause(self, seconds: float) -> None:
         """Hold every process's sends of this token for `seconds` (Telegram's retry_after)."""
-        if self._offsets:
-            self._note_pause(round((time.monotonic() - self._offset() + seconds) * 1e6))
-        task = asyncio.ensure_future(self._push_pause(seconds))
+        if self._clock.known:
+            self._note_pause(round((time.monotonic() - self._clock.offset() + seconds) * 1e6))
+        self._spawn(self._push_pause(seconds))
+
+    def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def settle(self) -> None:
-        """Wait until pauses noted here have reached Redis."""
-        if self._tasks:
+        """Wait until pauses and answers noted here have reached Redis."""
+        while self._tasks:
             await asyncio.wait(set(self._tasks))
 
     async def close(self) -> None:
-        """Stop the probe, drop pending pause pushes, close the client."""
+        """Give back held slots, stop the probe, drop pending pushes, close the client."""
+        for lane in (self.ordinary, self.paid):
+            if lane.stale_check is not None:
+                lane.stale_check.cancel()
+            for at in lane.slots:
+                self._give_back(lane, at)
+            lane.slots.clear()
+        if not self._down:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.settle(), 2.0)
         for task in [*self._tasks, *([self._probe] if self._probe else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -228,66 +242,104 @@ class SharedLimiter:
         await self.redis.aclose()
 
     async def _push_pause(self, seconds: float) -> None:
-        until = await self._call(self._pause, [self._pause_key], [round(seconds * 1e6)])
+        until = await self._call("pause", [self._pause_key], [round(seconds * 1e6)])
         self._note_pause(int(until))
 
     def _note_pause(self, until: int) -> None:
         self._paused_until = max(self._paused_until, until)
         for lane in (self.ordinary, self.paid):
+            for at in lane.slots:
+                if at < self._paused_until:
+                    self._give_back(lane, at)
             lane.slots = [at for at in lane.slots if at >= self._paused_until]
+
+    def _give_back(self, lane: Lane, at: int, *, now: bool = False) -> None:
+        """Mark a slot answered (`now`) or unused in the window soon, with others in one trip."""
+        lane.answered.append((at, 0 if now else at))
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = self._spawn(self._flush())
+
+    @contextlib.contextmanager
+    def _marks(self) -> Iterator[tuple[list[str], list[int]]]:
+        """The answers noted so far as script keys and arguments; kept if the call fails."""
+        lanes = (self.ordinary, self.paid)
+        taken = [lane.answered for lane in lanes]
+        for lane in lanes:
+            lane.answered = []
+        counts = [len(pairs) for pairs in taken]
+        flat = [x for pairs in taken for pair in pairs for x in pair]
+        try:
+            yield [lane.answered_key for lane in lanes], counts + flat
+        except BaseException:
+            for lane, pairs in zip(lanes, taken, strict=True):
+                lane.answered[:0] = pairs
+            raise
+
+    async def _flush(self) -> None:
+        lanes = (self.ordinary, self.paid)
+        # Only where a few answers come per linger does waiting save trips; at 30/s it would
+        # only hold the window longer (a loaded loop oversleeps, too).
+        fast = any(lane.answered and lane.interval_us < FLUSH_LINGER * 1e6 for lane in lanes)
+        await asyncio.sleep(FLUSH_LINGER if fast else 0)
+        while self.ordinary.answered or self.paid.answered:
+            with self._marks() as (keys, marks):
+                await self._call("done", keys, marks)
 
     async def _take(self, lane: Lane, priority: bool) -> int:
         """The earliest slot this process holds on `lane`, reserving more when it has none."""
         while True:
-            self._drop_late(lane)
+            self._drop_stale(lane)
             if lane.slots:
                 return lane.slots.pop(0)
             if priority:  # a reply does not queue behind a batch reservation
-                await self._reserve_slots(lane, 1)
-                continue
-            lane.batch = max(1, lane.batch // 2) if lane.dropped else lane.batch * 2
-            lane.batch = min(lane.cap, lane.batch)
-            lane.dropped = False
-            await self._reserve_slots(lane, lane.batch)
+                granted = await self._reserve_slots(lane, 1)
+            else:
+                lane.batch = max(1, lane.batch // 2) if lane.dropped else lane.batch * 2
+                lane.batch = min(lane.cap, lane.batch)
+                lane.dropped = False
+                granted = await self._reserve_slots(lane, lane.batch)
+            if not granted:  # the window waits for an answer still in flight
+                await asyncio.sleep(max(lane.interval_us / 1e6, 0.002))
 
-    def _drop_late(self, lane: Lane) -> None:
-        if not lane.slots or not self._offsets:
+    def _drop_stale(self, lane: Lane) -> None:
+        # Late slots are used (the window bounds them), unless nobody wanted them for longer
+        # than STALE: then they are given back rather than fired as a burst.
+        if not lane.slots or not self._clock.known:
             return
-        oldest = round((time.monotonic() - self.late - self._offset()) * 1e6)
-        if lane.slots[0] < oldest:
-            lane.slots = [at for at in lane.slots if at >= oldest]
-            lane.dropped = True  # wasted time of the token, never a burst
+        oldest = round((time.monotonic() - STALE - self._clock.offset()) * 1e6)
+        while lane.slots and lane.slots[0] < oldest:
+            self._give_back(lane, lane.slots.pop(0))
+            lane.dropped = True
 
-    async def _reserve_slots(self, lane: Lane, n: int) -> None:
-        now, start = await self._call(self._reserve, [lane.key, self._pause_key],
-                                      [lane.interval_us, n])  # fmt: skip
-        self._sample_offset(time.monotonic(), int(now))
+    async def _reserve_slots(self, lane: Lane, n: int) -> int:
+        now, *slots = await self._call(
+            "reserve",
+            [lane.key, self._pause_key, lane.window_key, lane.answered_key],
+            [lane.interval_us, n, lane.size, self._bound_us, self._catch_us, self._window_us],
+        )  # fmt: skip
+        self._clock.sample(time.monotonic(), int(now))
         self.reservations += 1
-        for i in range(n):
-            bisect.insort(lane.slots, int(start) + i * lane.interval_us)
+        for at in slots:
+            bisect.insort(lane.slots, int(at))
+        if slots:  # slots nobody takes (the sends ended) are given back, not left in flight
+            if lane.stale_check is not None:
+                lane.stale_check.cancel()
+            wait = self._clock.local(lane.slots[-1]) + STALE - time.monotonic() + 0.01
+            lane.stale_check = asyncio.get_running_loop().call_later(
+                max(0.0, wait), self._drop_stale, lane
+            )
+        return len(slots)
 
-    def _sample_offset(self, local: float, server_us: int) -> None:
-        # local - server is the true offset plus this answer's travel time: the smallest
-        # recent sample is the tightest, and never maps a slot earlier than its server time.
-        sample = local - server_us / 1e6
-        bucket = int(local // OFFSET_BUCKET)
-        if not self._offsets or bucket != self._offset_bucket:
-            self._offsets = [sample, self._offsets[0] if self._offsets else sample]
-            self._offset_bucket = bucket
-        self._offsets[0] = min(self._offsets[0], sample)
-
-    def _offset(self) -> float:
-        return min(self._offsets)
-
-    def _local(self, server_us: int) -> float:
-        return server_us / 1e6 + self._offset()
-
-    async def _call(self, script: Any, keys: list[str], args: list[int]) -> Any:
+    async def _call(self, name: str, keys: list[str], args: list[int]) -> Any:
         """Run a script; while Redis is unreachable, wait for the probe (fail closed)."""
         while True:
             await self._up.wait()
             try:
-                return await script(keys=keys, args=args)
+                self.round_trips += 1
+                return await self._scripts[name](keys=keys, args=args)
             except OUTAGE_ERRORS as exc:
                 self._mark_down(exc)
 
@@ -296,9 +348,12 @@ class SharedLimiter:
             self._down = f"{UNAVAILABLE}: {type(exc).__name__}"
             log.error("%s; sends of this token are held until it answers", self._down)
         self._up.clear()
-        # Slots reserved before may be handed out again by a Redis that lost its data.
+        # Slots reserved before may be handed out again by a Redis that lost its data; if it
+        # kept them, they are marked unused once it answers.
         for lane in (self.ordinary, self.paid):
+            lane.answered.extend((at, at) for at in lane.slots)
             lane.slots.clear()
+        self._kick()
         if self._probe is None or self._probe.done():
             self._probe = asyncio.ensure_future(self._reconnect())
 

@@ -36,6 +36,7 @@ async def test_engine_holds_sends_while_redis_is_away_and_says_so(
     await add_subscribers(core, actor, [u.id for u in users])
     limiter = make(200, url=f"redis://127.0.0.1:{proxy.port}/15")
     await limiter.acquire(1)  # connected and working before the outage
+    await limiter.settle()  # its answer marked too: the engine is the one to meet the outage
     await proxy.cut()
     settings = EngineSettings(flush_interval=0.05, poll_interval=0.05, heartbeat_interval=0.5)
     engine = DeliveryEngine(core, bot, limiter, settings)
