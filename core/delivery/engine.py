@@ -207,9 +207,18 @@ class DeliveryEngine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.limiter.wait_ready(), self.settings.poll_interval)
             return False
+        # A process killed now leaves at most one claim batch `unknown`: results not yet
+        # written back and sends still in flight count against the next claim.
+        if any(batch.rows for batch in self._pending.values()):
+            await self.flush()
+        size = self._claim_size(job) - len(self._sends)
+        if size < 1:
+            await asyncio.wait(set(self._sends), timeout=self.settings.poll_interval,
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            return True
         async with self.core.uow() as uow:
             rows = await DeliveryRepository(uow.session).claim(
-                job.execution_id, self.settings.worker_id, self._claim_size(job), self.core.clock()
+                job.execution_id, self.settings.worker_id, size, self.core.clock()
             )
             recipients = {}
             needs_profiles = job.rules.quiet is not None

@@ -26,6 +26,11 @@ def _bucket(multiplier: int, salt: int) -> ColumnElement[int]:
     return (mixed * 100) / _MODULUS
 
 
+def variation_bucket(salt: int) -> ColumnElement[int]:
+    """The 0..99 A/B bucket of each subscriber for a run's variation salt (SQL)."""
+    return _bucket(_VARIATION_MULTIPLIER, salt)
+
+
 class ExecutionRepository:
     """Execution rows and their deliveries."""
 
@@ -126,7 +131,7 @@ class ExecutionRepository:
             where.append(_bucket(_SAMPLE_MULTIPLIER, sample_salt) < percentage)
         variation: ColumnElement[int]
         if variation_cutoffs:
-            bucket = _bucket(_VARIATION_MULTIPLIER, variation_salt)
+            bucket = variation_bucket(variation_salt)
             variation = case(
                 *((bucket < cutoff, index) for index, cutoff in enumerate(variation_cutoffs)),
                 else_=len(variation_cutoffs),

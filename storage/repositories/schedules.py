@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.audience import AudienceSpec, Condition, Group, audience_where
 from storage.models import Campaign, Delivery, Execution, Subscriber
 from storage.models_scheduling import Schedule, ScheduleRun
-from storage.repositories.executions import _VARIATION_MULTIPLIER, _bucket
+from storage.repositories.executions import variation_bucket
 from storage.signals import Kind, mark
 
 WAITING_STATUSES = ("scheduled", "active")
@@ -46,7 +46,7 @@ class RunAudience:
 def _audience_select(run: RunAudience) -> Select[int, int, int, int, str, int]:
     variation: ColumnElement[int] = literal(0)
     if run.variation_cutoffs:
-        bucket = _bucket(_VARIATION_MULTIPLIER, run.variation_salt)
+        bucket = variation_bucket(run.variation_salt)
         variation = case(
             *((bucket < cutoff, index) for index, cutoff in enumerate(run.variation_cutoffs)),
             else_=len(run.variation_cutoffs),
