@@ -57,6 +57,7 @@ class DeliveryEngine:
         self._rng = random.Random()
         self._jobs: dict[int, Job] = {}
         self._halted: dict[int, str] = {}
+        self._told_unavailable: set[int] = set()  # runs whose rows show the limiter outage
         self._pending: dict[int, Batch] = defaultdict(Batch)
         self._slots = asyncio.Semaphore(self.settings.max_in_flight)
         self._sends: set[asyncio.Task[None]] = set()
@@ -203,10 +204,17 @@ class DeliveryEngine:
     async def _run_batch(self, job: Job) -> bool:
         if not job.rules.ready():
             return False
-        if self.limiter.unavailable:  # fail closed: claim nothing until it answers again
+        if not self.limiter.unavailable:
+            self._told_unavailable.clear()
+        elif job.execution_id in self._told_unavailable:
+            # Fail closed: claim nothing until the limiter answers again.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.limiter.wait_ready(), self.settings.poll_interval)
             return False
+        else:
+            # Once per run and outage: the claim below goes straight back marked with the
+            # reason, so a run started while Redis is away says why it does not move.
+            self._told_unavailable.add(job.execution_id)
         # A process killed now leaves at most one claim batch `unknown`: results not yet
         # written back and sends still in flight count against the next claim.
         if any(batch.rows for batch in self._pending.values()):

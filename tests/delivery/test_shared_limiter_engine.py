@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.limiter import LIMITER_UNAVAILABLE
@@ -63,4 +64,49 @@ async def test_engine_holds_sends_while_redis_is_away_and_says_so(
             assert len([m for m in emu.messages(user.id) if not m.deleted]) == 1
         assert LIMITER_UNAVAILABLE not in await progress_errors(core, campaign_id)
     finally:
+        await engine.stop()
+
+
+async def test_a_run_started_while_redis_is_away_says_why_it_waits(
+    core,
+    actor,
+    emu,
+    bot,
+    make,  # noqa: F811
+    proxy,  # noqa: F811
+):
+    users = await emu.create_users(4)
+    await add_subscribers(core, actor, [u.id for u in users])
+    limiter = make(200, url=f"redis://127.0.0.1:{proxy.port}/15")
+    await limiter.acquire(1)
+    await limiter.settle()
+    await proxy.cut()
+    probe = asyncio.ensure_future(limiter.acquire(2))  # the limiter meets the outage first
+    for _ in range(400):
+        if limiter.unavailable:
+            break
+        await asyncio.sleep(0.01)
+    assert limiter.unavailable
+    settings = EngineSettings(flush_interval=0.05, poll_interval=0.05, heartbeat_interval=0.5)
+    engine = DeliveryEngine(core, bot, limiter, settings)
+    campaign_id, _ = await launch(core, actor)
+    await engine.start()
+    try:
+        errors: dict = {}
+        for _ in range(400):  # bounded: one claim, handed straight back
+            errors = await progress_errors(core, campaign_id)
+            if LIMITER_UNAVAILABLE in errors:
+                break
+            await asyncio.sleep(0.05)
+        assert LIMITER_UNAVAILABLE in errors
+        assert emu.stats()["totals"]["accepted"] == 0
+        await proxy.start()
+        campaign = await wait_for_status(core, campaign_id, {"completed", "failed"})
+        assert campaign.status == "completed"
+        for user in users:
+            assert len([m for m in emu.messages(user.id) if not m.deleted]) == 1
+    finally:
+        probe.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await probe
         await engine.stop()
