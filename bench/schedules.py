@@ -195,22 +195,9 @@ def bench_backend(url: str | None, args: argparse.Namespace, scenarios: list[str
 
 def pg_reachable(url: str) -> str | None:
     """None if PostgreSQL answers at `url`, else why not."""
+    from tests.infra import postgres_problem
 
-    async def probe() -> str | None:
-        from sqlalchemy import text
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(url)
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        finally:
-            await engine.dispose()
-        return None
-
-    return asyncio.run(probe())
+    return asyncio.run(postgres_problem(url))
 
 
 def main() -> None:

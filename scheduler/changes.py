@@ -24,20 +24,12 @@ async def reread(core: CoreContext, batch: list[Signal]) -> dict[str, datetime |
     found: dict[str, datetime | None] = {}
     async with core.uow(read_only=True) as uow:
         repo = TimerRepository(uow.session)
-        if Kind.SCHEDULE in wanted:
-            ids = wanted[Kind.SCHEDULE]
-            schedules = (
-                await repo.waiting_schedules()
-                if ids is None
-                else (await repo.next_runs(sorted(ids))).items()
-            )
-            found.update((f"schedule:{i}", at) for i, at in schedules)
-        if Kind.CAMPAIGN in wanted:
-            ids = wanted[Kind.CAMPAIGN]
-            campaigns = (
-                await repo.scheduled_campaigns()
-                if ids is None
-                else (await repo.campaign_times(sorted(ids))).items()
-            )
-            found.update((f"campaign:{i}", at) for i, at in campaigns)
+        readers = {
+            Kind.SCHEDULE: (repo.waiting_schedules, repo.next_runs),
+            Kind.CAMPAIGN: (repo.scheduled_campaigns, repo.campaign_times),
+        }
+        for kind, ids in wanted.items():
+            every, some = readers[kind]
+            rows = await every() if ids is None else (await some(sorted(ids))).items()
+            found.update((f"{kind}:{i}", at) for i, at in rows)
     return found

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import uuid
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 from aiogram.fsm.storage.redis import RedisEventIsolation
 
 from core.config import Role, Settings
@@ -17,13 +15,13 @@ from emulator.testing import make_token
 from roles import Parts, parts_of
 from runtime import Service
 from tests.bot.helpers import Person
+from tests.infra import REDIS_URL, redis_problem
 from tests.pg_login import empty_schema, postgres_problem
 from tests.running import free_port, running_service, service_settings
 from tests.service_processes import spawn, terminate, wait_healthy
 from tests.test_settings import run
 from webhook_server import banner
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 API_TOKEN = "tgc_roles-configured-key-0123456789abcdef"
 
@@ -127,13 +125,9 @@ async def test_api_sender_and_scheduler_processes_make_one_service(schema_url, e
 async def test_an_api_process_in_webhook_mode_runs_the_bot_with_redis_isolation(
     schema_url, emu, tmp_path
 ):
-    client = aioredis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception as exc:  # the scaled-out path needs Redis; skip only where it is absent
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    finally:
-        await client.aclose()
+    problem = await redis_problem(REDIS_URL)  # the scaled-out path needs Redis
+    if problem:
+        pytest.skip(problem)
     port = free_port()
     # A bot id of its own keeps this run's FSM keys apart from parallel runs on the same Redis.
     token = make_token(random.randint(10**9, 2 * 10**9))

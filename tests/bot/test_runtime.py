@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import uuid
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import select
 
@@ -19,8 +17,7 @@ from runtime import WEBHOOK_PATH, Service
 from storage.models import Subscriber
 from tests.bot.helpers import Person
 from tests.conftest import service_bot
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.infra import REDIS_URL, redis_problem
 
 
 def free_port() -> int:
@@ -67,13 +64,9 @@ async def test_settings_refuse_a_webhook_without_secret():
 async def test_wizard_state_survives_a_restart_with_redis(core, tenant, emu, backend):
     if backend != "sqlite":
         pytest.skip("one backend is enough for the FSM storage")
-    client = aioredis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception as exc:  # the scaled-out path needs Redis; skip only where it is absent
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    finally:
-        await client.aclose()
+    problem = await redis_problem(REDIS_URL)  # the scaled-out path needs Redis
+    if problem:
+        pytest.skip(problem)
     prefix = f"test-{uuid.uuid4().hex[:8]}"
     await emu.create_user(id=111, first_name="Ada")
     ada = Person(emu, 111)

@@ -25,6 +25,22 @@ async def progress_errors(core, campaign_id):
     return {e["code"]: e for e in progress.errors}
 
 
+async def until_reported(core, campaign_id) -> dict:
+    """The progress errors once they name the limiter outage (bounded: a few flushes)."""
+    errors: dict = {}
+    for _ in range(400):
+        errors = await progress_errors(core, campaign_id)
+        if LIMITER_UNAVAILABLE in errors:
+            break
+        await asyncio.sleep(0.05)
+    return errors
+
+
+def quick_engine(core, bot, limiter) -> DeliveryEngine:
+    settings = EngineSettings(flush_interval=0.05, poll_interval=0.05, heartbeat_interval=0.5)
+    return DeliveryEngine(core, bot, limiter, settings)
+
+
 async def test_engine_holds_sends_while_redis_is_away_and_says_so(
     core,
     actor,
@@ -39,21 +55,11 @@ async def test_engine_holds_sends_while_redis_is_away_and_says_so(
     await limiter.acquire(1)  # connected and working before the outage
     await limiter.settle()  # its answer marked too: the engine is the one to meet the outage
     await proxy.cut()
-    settings = EngineSettings(flush_interval=0.05, poll_interval=0.05, heartbeat_interval=0.5)
-    engine = DeliveryEngine(core, bot, limiter, settings)
+    engine = quick_engine(core, bot, limiter)
     campaign_id, _ = await launch(core, actor)
     await engine.start()
     try:
-        errors: dict = {}
-
-        async def reported() -> bool:
-            errors.update(await progress_errors(core, campaign_id))
-            return LIMITER_UNAVAILABLE in errors
-
-        for _ in range(400):  # bounded: the engine reports within a few flushes
-            if await reported():
-                break
-            await asyncio.sleep(0.05)
+        errors = await until_reported(core, campaign_id)
         assert LIMITER_UNAVAILABLE in errors
         assert errors[LIMITER_UNAVAILABLE]["message"].startswith("rate limiter (Redis) unavailable")
         assert emu.stats()["totals"]["accepted"] == 0  # fail closed: nothing went out
@@ -87,17 +93,11 @@ async def test_a_run_started_while_redis_is_away_says_why_it_waits(
             break
         await asyncio.sleep(0.01)
     assert limiter.unavailable
-    settings = EngineSettings(flush_interval=0.05, poll_interval=0.05, heartbeat_interval=0.5)
-    engine = DeliveryEngine(core, bot, limiter, settings)
+    engine = quick_engine(core, bot, limiter)
     campaign_id, _ = await launch(core, actor)
     await engine.start()
     try:
-        errors: dict = {}
-        for _ in range(400):  # bounded: one claim, handed straight back
-            errors = await progress_errors(core, campaign_id)
-            if LIMITER_UNAVAILABLE in errors:
-                break
-            await asyncio.sleep(0.05)
+        errors = await until_reported(core, campaign_id)  # one claim, handed straight back
         assert LIMITER_UNAVAILABLE in errors
         assert emu.stats()["totals"]["accepted"] == 0
         await proxy.start()

@@ -121,41 +121,40 @@ async def broadcast(
     return campaign_id, summary
 
 
-async def executions(cluster: Cluster, campaign_id: str) -> list[dict[str, Any]]:
-    """The campaign's execution rows (scheduled_at, started_at, status, counts)."""
+async def _rows(cluster: Cluster, sql: str, campaign_id: str) -> list[Any]:
+    """Rows of one query about a campaign (`:c` is its number), on a connection of its own."""
     engine = cluster.database.engine()
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT id, status, trigger, scheduled_at, started_at, finished_at, total "
-                    "FROM executions WHERE campaign_id = :c ORDER BY id"
-                ),
-                {"c": campaign_number(campaign_id)},
-            )
-            return [dict(row._mapping) for row in rows]
+            result = await conn.execute(text(sql), {"c": campaign_number(campaign_id)})
+            return list(result)
     finally:
         await engine.dispose()
+
+
+async def executions(cluster: Cluster, campaign_id: str) -> list[dict[str, Any]]:
+    """The campaign's execution rows (scheduled_at, started_at, status, counts)."""
+    rows = await _rows(
+        cluster,
+        "SELECT id, status, trigger, scheduled_at, started_at, finished_at, total "
+        "FROM executions WHERE campaign_id = :c ORDER BY id",
+        campaign_id,
+    )
+    return [dict(row._mapping) for row in rows]
 
 
 async def ledger(cluster: Cluster, campaign_id: str) -> dict[str, set[int]]:
     """Chat ids of the campaign's delivery rows, by status (sent, unknown, failed, ...)."""
-    engine = cluster.database.engine()
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT d.status, d.chat_id FROM deliveries d "
-                    "JOIN executions e ON e.id = d.execution_id WHERE e.campaign_id = :c"
-                ),
-                {"c": campaign_number(campaign_id)},
-            )
-            out: dict[str, set[int]] = {}
-            for status, chat_id in rows:
-                out.setdefault(str(status), set()).add(int(chat_id))
-            return out
-    finally:
-        await engine.dispose()
+    rows = await _rows(
+        cluster,
+        "SELECT d.status, d.chat_id FROM deliveries d "
+        "JOIN executions e ON e.id = d.execution_id WHERE e.campaign_id = :c",
+        campaign_id,
+    )
+    out: dict[str, set[int]] = {}
+    for status, chat_id in rows:
+        out.setdefault(str(status), set()).add(int(chat_id))
+    return out
 
 
 def counts(by_status: dict[str, set[int]]) -> Counter[str]:
