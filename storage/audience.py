@@ -191,6 +191,6 @@ def audience_where(spec: AudienceSpec) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-def audience_ids(spec: AudienceSpec) -> Select[tuple[int]]:
+def audience_ids(spec: AudienceSpec) -> Select[int]:
     """SELECT of matching subscriber ids, for counting or INSERT ... SELECT."""
     return select(Subscriber.id).where(audience_where(spec))

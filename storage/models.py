@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -39,6 +40,16 @@ class Base(DeclarativeBase):
     """Declarative base with stable constraint names (alembic needs them)."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Core table, for Core INSERT/UPDATE/DELETE without the ORM's bookkeeping.
+
+    Declarative types `__table__` as a FromClause; every model here maps a plain Table.
+    """
+    table = model.__table__
+    assert isinstance(table, Table), f"{model.__name__} is not mapped to a Table"
+    return table
 
 
 class Tenant(Base):

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, column, func, or_, select, table
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.direct import direct_reads
@@ -89,7 +99,7 @@ def contains(dialect: str) -> ColumnElement[bool]:
     """Name or description contains `pattern` (a LIKE per column)."""
     # Backslash is PostgreSQL's default LIKE escape; SQLite needs it spelled out.
     escape = "\\" if dialect == "sqlite" else None
-    pattern = bindparam("pattern")
+    pattern: BindParameter[str] = bindparam("pattern")
     return or_(
         func.lower(C.name).like(pattern, escape=escape),
         func.lower(C.description).like(pattern, escape=escape),

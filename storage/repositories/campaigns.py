@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,7 +65,7 @@ class CampaignRepository:
         self.session.add(event)
         await self.session.flush()
 
-    async def events(self, campaign_id: int) -> list[CampaignEvent]:
+    async def events(self, campaign_id: int) -> builtins.list[CampaignEvent]:
         """Every recorded transition of a campaign, oldest first."""
         rows = await self.session.scalars(
             select(CampaignEvent)

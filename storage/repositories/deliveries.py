@@ -6,14 +6,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Delivery, Execution, Subscriber, Worker
+from storage.models import Campaign, Delivery, Execution, Subscriber, Worker, table_of
 from storage.repositories.paging import Page
 
 WRITE_BACK_KEYS = (
@@ -130,8 +130,8 @@ class DeliveryRepository:
             .cte("due")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
-        ledger = Delivery.__table__  # a Core UPDATE: the ORM's bookkeeping is overhead here
-        executions = Execution.__table__
+        ledger = table_of(Delivery)  # a Core UPDATE: the ORM's bookkeeping is overhead here
+        executions = table_of(Execution)
         # Only while the execution runs: a pause or cancel committed a moment ago wins over a
         # dispatcher that has not heard of it yet.
         running = (
@@ -160,7 +160,7 @@ class DeliveryRepository:
             )
             return Counter(status for (status,) in result.all())
         written: Counter[str] = Counter()
-        ledger = Delivery.__table__
+        ledger = table_of(Delivery)
         for row in rows:
             result = await self.session.execute(
                 ledger.update()
@@ -184,7 +184,7 @@ class DeliveryRepository:
         # The campaign row first: API actions lock the campaign before its executions, and one
         # lock order everywhere is what keeps PostgreSQL free of deadlocks.
         if campaign_id is not None and (settled.sent or settled.failed):
-            campaigns = Campaign.__table__
+            campaigns = table_of(Campaign)
             await self.session.execute(
                 campaigns.update()
                 .where(campaigns.c.id == campaign_id)
@@ -195,7 +195,7 @@ class DeliveryRepository:
                     updated_at=campaigns.c.updated_at,
                 )
             )
-        executions = Execution.__table__
+        executions = table_of(Execution)
         await self.session.execute(
             executions.update()
             .where(executions.c.id == execution_id)
@@ -337,15 +337,16 @@ class WorkerRepository:
 
     async def forget_others(self, worker_id: str) -> None:
         """Drop every other worker (single-process SQLite: they are all dead)."""
-        await self.session.execute(Worker.__table__.delete().where(Worker.id != worker_id))
+        await self.session.execute(table_of(Worker).delete().where(Worker.id != worker_id))
 
     async def forget_silent(self, before: datetime) -> int:
         """Drop workers whose last beat is older than `before` (killed processes); how many."""
         result = await self.session.execute(
-            Worker.__table__.delete().where(Worker.heartbeat_at < before)
+            table_of(Worker).delete().where(Worker.heartbeat_at < before)
         )
-        return int(result.rowcount or 0)
+        # A DML statement without RETURNING runs as a CursorResult, which carries rowcount.
+        return int(cast(CursorResult[Any], result).rowcount or 0)
 
     async def forget(self, worker_id: str) -> None:
         """Drop one worker (clean shutdown)."""
-        await self.session.execute(Worker.__table__.delete().where(Worker.id == worker_id))
+        await self.session.execute(table_of(Worker).delete().where(Worker.id == worker_id))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import AudienceSpec, audience_where
-from storage.models import Delivery, Execution, Subscriber
+from storage.models import Delivery, Execution, Subscriber, table_of
 from storage.repositories.locks import lock_campaign
 
 # Multiplicative hashing: the high bits of id * odd constant mod 2^32 spread sequential ids
@@ -20,14 +21,17 @@ _MODULUS = 4294967296
 OPEN = ("pending", "running", "paused")
 
 
-def _bucket(multiplier: int, salt: int) -> ColumnElement[int]:
-    """A deterministic 0..99 bucket per subscriber and salt, computed in SQL."""
+def _bucket(multiplier: int, salt: int) -> ColumnElement[float | Decimal]:
+    """A deterministic bucket in [0, 100) per subscriber and salt, computed in SQL.
+
+    `/` is true division, so the bucket is a fraction (Numeric), not an integer.
+    """
     mixed = (Subscriber.id * multiplier + salt * 40503) % _MODULUS
     return (mixed * 100) / _MODULUS
 
 
-def variation_bucket(salt: int) -> ColumnElement[int]:
-    """The 0..99 A/B bucket of each subscriber for a run's variation salt (SQL)."""
+def variation_bucket(salt: int) -> ColumnElement[float | Decimal]:
+    """The [0, 100) A/B bucket of each subscriber for a run's variation salt (SQL)."""
     return _bucket(_VARIATION_MULTIPLIER, salt)
 
 
@@ -149,7 +153,9 @@ class ExecutionRepository:
         if limit is not None:
             query = query.order_by(Subscriber.id).limit(limit)
         result = await self.session.execute(
-            Delivery.__table__.insert().from_select(
+            table_of(Delivery)
+            .insert()
+            .from_select(
                 ["execution_id", "subscriber_id", "chat_id", "variation", "status", "attempts"],
                 query,
             )
@@ -173,4 +179,7 @@ class ExecutionRepository:
             .group_by(Delivery.error_code)
             .order_by(func.count().desc())
         )
-        return [(code, int(count), detail) for code, count, detail in rows.all()]
+        # The WHERE already leaves NULL codes out; the check narrows the type.
+        return [
+            (code, int(count), detail) for code, count, detail in rows.all() if code is not None
+        ]

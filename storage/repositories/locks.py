@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Execution
+from storage.models import Campaign, Execution, table_of
 
 
 async def hold_writer(session: AsyncSession, campaign_id: int) -> None:
@@ -22,7 +22,7 @@ async def hold_writer(session: AsyncSession, campaign_id: int) -> None:
     """
     if session.get_bind().dialect.name != "sqlite":
         return
-    campaigns = Campaign.__table__
+    campaigns = table_of(Campaign)
     await session.execute(
         campaigns.update()
         .where(campaigns.c.id == campaign_id)

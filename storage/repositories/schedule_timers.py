@@ -27,7 +27,8 @@ class TimerRepository:
                 Schedule.status.in_(WAITING), Schedule.next_run_at.is_not(None)
             )
         )
-        return [(row[0], row[1]) for row in rows.all()]
+        # The WHERE already leaves NULL times out; the check narrows the type.
+        return [(row[0], row[1]) for row in rows.all() if row[1] is not None]
 
     async def scheduled_campaigns(self) -> list[tuple[int, datetime]]:
         """(id, time) of campaigns in status scheduled."""
@@ -36,7 +37,8 @@ class TimerRepository:
                 Campaign.status == "scheduled", Campaign.scheduled_at.is_not(None)
             )
         )
-        return [(row[0], row[1]) for row in rows.all()]
+        # The WHERE already leaves NULL times out; the check narrows the type.
+        return [(row[0], row[1]) for row in rows.all() if row[1] is not None]
 
     async def next_run(self, schedule_id: int) -> datetime | None:
         """A schedule's next run if it is waiting."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,7 +134,7 @@ class ScheduleRepository:
         mark(self.session, Kind.SCHEDULE, schedule.id)  # a bulk DELETE the ORM does not track
         await self.session.execute(delete(Schedule).where(Schedule.id == schedule.id))
 
-    async def trigger_schedules(self, tenant_id: int) -> list[Schedule]:
+    async def trigger_schedules(self, tenant_id: int) -> builtins.list[Schedule]:
         """Active trigger-based schedules of a tenant."""
         rows = await self.session.scalars(
             select(Schedule).where(
@@ -169,7 +170,7 @@ class ScheduleRepository:
             return False
         return True
 
-    async def lock_many(self, schedule_ids: Sequence[int]) -> list[Schedule]:
+    async def lock_many(self, schedule_ids: Sequence[int]) -> builtins.list[Schedule]:
         """Schedules by id, locked for update (in id order, so lockers never deadlock)."""
         rows = await self.session.scalars(
             select(Schedule)
@@ -210,7 +211,11 @@ class ScheduleRepository:
         result = await self.session.execute(
             insert(Execution).returning(Execution.schedule_id, Execution.id), list(rows)
         )
-        return {schedule_id: execution_id for schedule_id, execution_id in result.all()}
+        execution_ids: dict[int, int] = {}
+        for schedule_id, execution_id in result.all():
+            assert schedule_id is not None, "an execution of a run carries its schedule id"
+            execution_ids[schedule_id] = execution_id
+        return execution_ids
 
     async def snapshot_runs(self, runs: Sequence[RunAudience]) -> None:
         """Copy the runs' audiences into the ledger, many runs per INSERT ... SELECT, and set
@@ -239,7 +244,7 @@ class ScheduleRepository:
 
     async def runs(
         self, schedule_id: int, limit: int
-    ) -> list[tuple[ScheduleRun, Execution | None]]:
+    ) -> builtins.list[tuple[ScheduleRun, Execution | None]]:
         """The newest runs with their executions."""
         rows = await self.session.execute(
             select(ScheduleRun, Execution)
@@ -267,6 +272,7 @@ class ScheduleRepository:
         return {
             sid: {"runs": int(n), "sent": int(sent), "failed": int(failed)}
             for sid, n, sent, failed in rows.all()
+            if sid is not None  # always: the WHERE matches given schedule ids only
         }
 
     async def period_totals(self, tenant_id: int, since: datetime) -> dict[str, int]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Segment, SegmentMember, Subscriber
+from storage.models import Segment, SegmentMember, Subscriber, table_of
 from storage.repositories.paging import Page, fetch_page
 
 
@@ -72,7 +72,9 @@ class SegmentRepository:
         for start in range(0, len(subscriber_ids), 500):
             chunk = list(subscriber_ids[start : start + 500])
             await self.session.execute(
-                SegmentMember.__table__.insert().from_select(
+                table_of(SegmentMember)
+                .insert()
+                .from_select(
                     ["segment_id", "subscriber_id"],
                     select(literal(segment_id).label("segment_id"), Subscriber.id).where(
                         Subscriber.tenant_id == tenant_id, Subscriber.id.in_(chunk)

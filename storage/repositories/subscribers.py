@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import AudienceSpec, audience_ids
-from storage.models import Subscriber, SubscriberTag
+from storage.models import Subscriber, SubscriberTag, table_of
 from storage.repositories.paging import Page, escape_like, fetch_page
 
 UPSERT_CHUNK = 500
@@ -94,7 +94,7 @@ class SubscriberRepository:
         ]
         for start in range(0, len(pairs), UPSERT_CHUNK * 2):
             await self.session.execute(
-                SubscriberTag.__table__.insert(), pairs[start : start + UPSERT_CHUNK * 2]
+                table_of(SubscriberTag).insert(), pairs[start : start + UPSERT_CHUNK * 2]
             )
 
     async def add(self, subscriber: Subscriber) -> Subscriber:
