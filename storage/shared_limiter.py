@@ -22,6 +22,7 @@ what each process has already booked, never behind a process's queue of broadcas
 
 Fail closed: while Redis is unreachable nothing is granted (no local free-for-all); a probe
 reconnects with backoff and sends resume by themselves, `unavailable` says why meanwhile.
+That link to Redis (script calls, outages, batched answers) is `storage.shared_limiter_link`.
 
 Why not a library: `limits` and `pyrate-limiter` answer "allowed now?" over windows, which
 lets a window's whole quota go at once and makes waiters poll; `throttled-py`'s GCRA also
@@ -33,34 +34,25 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
-import logging
 import time
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.delivery.pacing import CATCH_UP, CHAT_GUARD, WINDOW
 from storage.shared_limiter_lane import Lane, ServerClock, SharedSlot, token_key
-from storage.shared_limiter_scripts import CLAIM, DONE, PAUSE, REBOOK, RESERVE, UNCLAIM
+from storage.shared_limiter_link import UNAVAILABLE, ScriptLink
 
-log = logging.getLogger(__name__)
 __all__ = ["UNAVAILABLE", "Lane", "SharedLimiter", "SharedSlot", "token_key"]
-UNAVAILABLE = "rate limiter (Redis) unavailable"
 # A slot still in flight holds the window this long at most. Shorter than the in-process
 # pacer's: a crashed process never marks its slots done, and the others wait for them.
 IN_FLIGHT_BOUND = 10.0
 REBOOK_LATE = CHAT_GUARD / 2  # a send this late moves its chat booking to when it goes
-FLUSH_LINGER = 0.002  # at high rates answers wait this long to share one round trip
 # An unused slot this old is given back: beyond the catch-up a reservation may already hold,
 # so a slot is never dropped on its way from the reservation to its sender.
 STALE = 2 * CATCH_UP
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class _Chat(NamedTuple):
@@ -68,7 +60,7 @@ class _Chat(NamedTuple):
     interval_us: int
 
 
-class SharedLimiter:
+class SharedLimiter(ScriptLink):
     """The token's pacing rules, shared through Redis by every process that sends with it."""
 
     def __init__(
@@ -83,34 +75,22 @@ class SharedLimiter:
         group_interval: float = 3.0 + CHAT_GUARD,
         in_flight_bound: float = IN_FLIGHT_BOUND,
     ) -> None:
-        self.redis = redis
         self.stem = token_key(prefix, token)
         self.ordinary = Lane(f"{self.stem}:ordinary", rate)
         self.paid = Lane(f"{self.stem}:paid", paid_rate)
+        super().__init__(redis, (self.ordinary, self.paid))
         self.private_interval = private_interval
         self.group_interval = group_interval
         self.reservations = 0  # round trips that reserved slots (for tests and figures)
-        self.round_trips = 0  # every script call
         self._bound_us = round(in_flight_bound * 1e6)
         self._catch_us = round(CATCH_UP * 1e6)
         self._window_us = round(WINDOW * 1e6)
         self._pause_key = f"{self.stem}:pause"
-        self._scripts = {
-            name: redis.register_script(text)
-            for name, text in (("reserve", RESERVE), ("done", DONE), ("claim", CLAIM),
-                               ("rebook", REBOOK), ("unclaim", UNCLAIM), ("pause", PAUSE))
-        }  # fmt: skip
         self._paused_until = 0  # server µs, as far as this process knows
         self._clock = ServerClock()
         self._priority_waiting = 0
         self._no_priority = asyncio.Event()  # set while no reply waits for a slot
         self._no_priority.set()
-        self._down: str | None = None
-        self._up = asyncio.Event()
-        self._up.set()
-        self._probe: asyncio.Task[None] | None = None
-        self._flusher: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     @classmethod
     def from_url(cls, url: str, token: str, rate: float, **kwargs: Any) -> SharedLimiter:
@@ -123,15 +103,6 @@ class SharedLimiter:
     def rate(self, *, paid: bool = False) -> float:
         """Messages per second of the ordinary or the paid lane."""
         return (self.paid if paid else self.ordinary).rate
-
-    @property
-    def unavailable(self) -> str | None:
-        """Why sends are held (Redis unreachable), or None."""
-        return self._down
-
-    async def wait_ready(self) -> None:
-        """Return once Redis answers again."""
-        await self._up.wait()
 
     async def acquire(
         self, chat_id: int, *, paid: bool = False, priority: bool = False, tracked: bool = False
@@ -213,34 +184,6 @@ class SharedLimiter:
             self._note_pause(round((time.monotonic() - self._clock.offset() + seconds) * 1e6))
         self._spawn(self._push_pause(seconds))
 
-    def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def settle(self) -> None:
-        """Wait until pauses and answers noted here have reached Redis."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
-
-    async def close(self) -> None:
-        """Give back held slots, stop the probe, drop pending pushes, close the client."""
-        for lane in (self.ordinary, self.paid):
-            if lane.stale_check is not None:
-                lane.stale_check.cancel()
-            for at in lane.slots:
-                self._give_back(lane, at)
-            lane.slots.clear()
-        if not self._down:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.settle(), 2.0)
-        for task in [*self._tasks, *([self._probe] if self._probe else [])]:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.redis.aclose()
-
     async def _push_pause(self, seconds: float) -> None:
         until = await self._call("pause", [self._pause_key], [round(seconds * 1e6)])
         self._note_pause(int(until))
@@ -252,41 +195,6 @@ class SharedLimiter:
                 if at < self._paused_until:
                     self._give_back(lane, at)
             lane.slots = [at for at in lane.slots if at >= self._paused_until]
-
-    def _give_back(self, lane: Lane, at: int, *, now: bool = False) -> None:
-        """Mark a slot answered (`now`) or unused in the window soon, with others in one trip."""
-        lane.answered.append((at, 0 if now else at))
-        self._kick()
-
-    def _kick(self) -> None:
-        if self._flusher is None or self._flusher.done():
-            self._flusher = self._spawn(self._flush())
-
-    @contextlib.contextmanager
-    def _marks(self) -> Iterator[tuple[list[str], list[int]]]:
-        """The answers noted so far as script keys and arguments; kept if the call fails."""
-        lanes = (self.ordinary, self.paid)
-        taken = [lane.answered for lane in lanes]
-        for lane in lanes:
-            lane.answered = []
-        counts = [len(pairs) for pairs in taken]
-        flat = [x for pairs in taken for pair in pairs for x in pair]
-        try:
-            yield [lane.answered_key for lane in lanes], counts + flat
-        except BaseException:
-            for lane, pairs in zip(lanes, taken, strict=True):
-                lane.answered[:0] = pairs
-            raise
-
-    async def _flush(self) -> None:
-        lanes = (self.ordinary, self.paid)
-        # Only where a few answers come per linger does waiting save trips; at 30/s it would
-        # only hold the window longer (a loaded loop oversleeps, too).
-        fast = any(lane.answered and lane.interval_us < FLUSH_LINGER * 1e6 for lane in lanes)
-        await asyncio.sleep(FLUSH_LINGER if fast else 0)
-        while self.ordinary.answered or self.paid.answered:
-            with self._marks() as (keys, marks):
-                await self._call("done", keys, marks)
 
     async def _take(self, lane: Lane, priority: bool) -> int:
         """The earliest slot this process holds on `lane`, reserving more when it has none."""
@@ -332,41 +240,3 @@ class SharedLimiter:
                 max(0.0, wait), self._drop_stale, lane
             )
         return len(slots)
-
-    async def _call(self, name: str, keys: list[str], args: list[int]) -> Any:
-        """Run a script; while Redis is unreachable, wait for the probe (fail closed)."""
-        while True:
-            await self._up.wait()
-            try:
-                self.round_trips += 1
-                return await self._scripts[name](keys=keys, args=args)
-            except OUTAGE_ERRORS as exc:
-                self._mark_down(exc)
-
-    def _mark_down(self, exc: BaseException) -> None:
-        if self._down is None:
-            self._down = f"{UNAVAILABLE}: {type(exc).__name__}"
-            log.error("%s; sends of this token are held until it answers", self._down)
-        self._up.clear()
-        # Slots reserved before may be handed out again by a Redis that lost its data; if it
-        # kept them, they are marked unused once it answers.
-        for lane in (self.ordinary, self.paid):
-            lane.answered.extend((at, at) for at in lane.slots)
-            lane.slots.clear()
-        self._kick()
-        if self._probe is None or self._probe.done():
-            self._probe = asyncio.ensure_future(self._reconnect())
-
-    async def _reconnect(self) -> None:
-        delay = 0.05
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await self.redis.ping()
-            except OUTAGE_ERRORS:
-                delay = min(1.0, delay * 2)
-                continue
-            log.warning("rate limiter (Redis) reachable again; sends resume")
-            self._down = None
-            self._up.set()
-            return
