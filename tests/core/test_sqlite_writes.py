@@ -1,8 +1,11 @@
-"""SQLite write units of work queue in arrival order on one process-wide writer gate."""
+"""SQLite write units of work queue in arrival order on one writer gate per file, across processes."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from sqlalchemy import exc, text
 
 from core.context import CoreContext
 from storage.db import create_engine, create_session_factory
-from storage.sqlite_writer_gate import WriterGate, writer_gate
+from storage.sqlite_writer_gate import GatedConnection, WriterGate, writer_gate
 
 WRITERS = 6
 
@@ -97,3 +100,67 @@ async def test_a_rolled_back_writer_opens_the_gate(core: CoreContext) -> None:
             raise RuntimeError("handler failed")
     await asyncio.wait_for(write(core, "next"), 5)
     assert await written(core) == ["next"]
+
+
+class OtherProcess:
+    """Another process of the same deployment, holding the database's writer lock file."""
+
+    def __init__(self, database: Path) -> None:
+        script = (
+            "import sys; from storage.sqlite_writer_gate import FileWriterLock\n"
+            f"lock = FileWriterLock({str(database) + '.writer-lock'!r})\n"
+            "assert lock.acquire(5)\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.readline()\n"
+            "lock.release()\n"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+    def __enter__(self) -> OtherProcess:
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "held"
+        return self
+
+    def let_go(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        assert self.process.wait(10) == 0
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()  # reaps it and closes both pipes
+
+
+def gated_write(path: Path, name: str, busy_ms: int) -> None:
+    """One write through the gated driver connection, as the service's engine makes it."""
+    connection = sqlite3.connect(str(path), factory=GatedConnection)
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        connection.execute("INSERT INTO log (name) VALUES (?)", (name,))
+        connection.commit()
+    finally:
+        connection.close()
+
+
+async def test_a_writer_waits_for_another_process_of_the_deployment(
+    core: CoreContext, path: Path
+) -> None:
+    with OtherProcess(path) as other:
+        # SQLite itself is free (the other process holds only the lock file), yet the writer
+        # queues behind it: the processes are ordered by the file, not by busy_timeout polling.
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await asyncio.to_thread(gated_write, path, "too impatient", 200)
+        waiting = asyncio.create_task(asyncio.to_thread(gated_write, path, "patient", 30_000))
+        done, _ = await asyncio.wait({waiting}, timeout=0.3)
+        assert not done  # still queued behind the other process
+        other.let_go()
+        await asyncio.wait_for(waiting, 10)  # woken when the other process let go
+    assert await written(core) == ["patient"]
