@@ -9,9 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
+    String,
+    Text,
     case,
+    column,
     delete,
     func,
     insert,
@@ -19,13 +23,14 @@ from sqlalchemy import (
     select,
     union_all,
     update,
+    values,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import AudienceSpec, Condition, Group, audience_where
-from storage.models import Campaign, Delivery, Execution, Subscriber
+from storage.models import Campaign, Delivery, Execution, Subscriber, table_of
 from storage.models_scheduling import Schedule, ScheduleRun
 from storage.repositories.executions import variation_bucket
 from storage.signals import Kind, mark
@@ -200,9 +205,27 @@ class ScheduleRepository:
         return {schedule_id: run_id for schedule_id, run_id in rows.all()}
 
     async def finish_runs(self, outcomes: Sequence[dict[str, Any]]) -> None:
-        """Set runs' columns by run id (each dict: id plus the same columns)."""
-        if outcomes:
+        """Set runs' status, detail and execution by run id (each dict: those four keys)."""
+        if not outcomes:
+            return
+        if self.session.get_bind().dialect.name != "postgresql":
             await self.session.execute(update(ScheduleRun), list(outcomes))
+            return
+        # One statement, not one UPDATE per run: a burst of 1,000 due schedules spent 2.6 s
+        # of its 2 s p99 lateness in these (bench/schedules.py --scenarios burst).
+        given = values(
+            column("id", BigInteger),
+            column("status", String),
+            column("detail", Text),
+            column("execution_id", BigInteger),
+            name="outcome",
+        ).data([(o["id"], o["status"], o["detail"], o["execution_id"]) for o in outcomes])
+        runs = table_of(ScheduleRun)
+        await self.session.execute(
+            runs.update()
+            .where(runs.c.id == given.c.id)
+            .values(status=given.c.status, detail=given.c.detail, execution_id=given.c.execution_id)
+        )
 
     async def add_executions(self, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
         """Insert executions of runs, one per schedule; {schedule id: execution id}."""
