@@ -15,14 +15,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m webhook_server
 
+MYPY_TARGETS := api bot core storage scheduler emulator *.py
+
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy $(MYPY_TARGETS)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy $(MYPY_TARGETS)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -7,12 +7,14 @@ from typing import Any
 
 from aiohttp import web
 from openapi_pydantic import (
+    Header,
     Info,
     MediaType,
     OpenAPI,
     Operation,
     Parameter,
     PathItem,
+    Reference,
     RequestBody,
     Response,
 )
@@ -44,13 +46,15 @@ SECURITY_SCHEMES = {
     },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
 }
-SECURITY = [{"bearer": []}, {"apiKey": []}]
-UNAUTHORIZED_HEADERS = {
-    "WWW-Authenticate": {
-        "description": "The Bearer challenge",
-        "required": True,
-        "schema": {"type": "string", "pattern": "^Bearer"},
-    }
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
+UNAUTHORIZED_HEADERS: dict[str, Header | Reference] = {
+    "WWW-Authenticate": Header.model_validate(
+        {
+            "description": "The Bearer challenge",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^Bearer"},
+        }
+    )
 }
 DESCRIPTION = (
     "Every answer is an envelope: `{success: true, data}` or "
@@ -60,19 +64,24 @@ DESCRIPTION = (
 
 
 def _json(model: type[BaseModel]) -> dict[str, MediaType]:
-    return {"application/json": MediaType(media_type_schema=PydanticSchema(schema_class=model))}
+    # model_validate with the wire names ("schema", "in"): the constructors' keyword names are the
+    # aliases, which mypy cannot type (`in` is a keyword, `enum` looks required).
+    schema: PydanticSchema[BaseModel] = PydanticSchema.model_validate({"schema_class": model})
+    return {"application/json": MediaType.model_validate({"schema": schema})}
 
 
-def _query_parameters(path: str, model: type[BaseModel]) -> list[Parameter]:
+def _query_parameters(path: str, model: type[BaseModel]) -> list[Parameter | Reference]:
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
     defs = schema.get("$defs", {})
     return [
-        Parameter(
-            name=name,
-            param_in="query",
-            required=name in required,
-            param_schema=parameter_schema(path, name, inline_refs(prop, defs)),
+        Parameter.model_validate(
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": parameter_schema(path, name, inline_refs(prop, defs)),
+            }
         )
         for name, prop in schema.get("properties", {}).items()
     ]
@@ -82,13 +91,15 @@ def _path_schema(name: str) -> dict[str, Any]:
     return dict(ID_PARAMETER) if name == "id" else {"type": "string"}
 
 
-def _path_parameters(path: str) -> list[Parameter]:
+def _path_parameters(path: str) -> list[Parameter | Reference]:
     return [
-        Parameter(
-            name=name,
-            param_in="path",
-            required=True,
-            param_schema=parameter_schema(path, name, _path_schema(name)),
+        Parameter.model_validate(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": parameter_schema(path, name, _path_schema(name)),
+            }
         )
         for name in re.findall(r"{(\w+)}", path)
     ]
@@ -98,7 +109,7 @@ def _operation(spec: RouteSpec, operation_id: str) -> Operation:
     parameters = _path_parameters(spec.path)
     if spec.query is not None:
         parameters += _query_parameters(spec.path, spec.query)
-    responses: dict[str, Response] = {
+    responses: dict[str, Response | Reference] = {
         str(status): Response(
             description=spec.summary,
             content=_json(spec.response) if spec.response is not None else None,
@@ -165,7 +176,7 @@ def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, ids[index])
     document = OpenAPI(
         info=Info(title="tg-campaigns API", version=version, description=DESCRIPTION),
-        paths={path: PathItem(**ops) for path, ops in paths.items()},
+        paths={path: PathItem.model_validate(ops) for path, ops in paths.items()},
     )
     document = construct_open_api_with_schema_class(document)
     data = document.model_dump(mode="json", by_alias=True, exclude_none=True)

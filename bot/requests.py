@@ -31,6 +31,11 @@ SENDS = (
 MAX_RETRIES = 2
 
 
+def _is_send(method: TelegramMethod[Any]) -> bool:
+    """Whether the call sends a message; a plain bool so `method` keeps its TelegramType."""
+    return isinstance(method, SENDS)
+
+
 class PacedReplies(BaseRequestMiddleware):
     """Paces the bot's own sends through the shared limiter with priority; honours 429."""
 
@@ -43,7 +48,7 @@ class PacedReplies(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if not isinstance(method, SENDS):
+        if not _is_send(method):
             return await make_request(bot, method)
         chat_id: Any = getattr(method, "chat_id", 0)
         for attempt in range(MAX_RETRIES + 1):

@@ -66,12 +66,16 @@ class Goals(CamelModel):
     revenue: float | None = Field(default=None, ge=0)
 
 
+def _telegram_only() -> list[Literal["telegram"]]:
+    return ["telegram"]
+
+
 class Strategy(CamelModel):
     """Free-text strategy notes."""
 
     messaging: Text | None = Field(default=None, max_length=2000)
     timing: Text | None = Field(default=None, max_length=2000)
-    channels: list[Lowercase[Literal["telegram"]]] = Field(default_factory=lambda: ["telegram"])
+    channels: list[Lowercase[Literal["telegram"]]] = Field(default_factory=_telegram_only)
 
 
 class TargetAudience(CamelModel):

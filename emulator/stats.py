@@ -54,10 +54,14 @@ class BotStats:
     ) -> dict[str, Any]:
         """A JSON-friendly summary including achieved rate and the busiest window."""
         times = self.send_times
-        first = times[0] if times else None
-        last = times[-1] if times else None
-        span = (last - first) if times else 0.0
-        per_second: Counter[int] = Counter(int(t - first) for t in times) if times else Counter()
+        first: float | None = None
+        last: float | None = None
+        span = 0.0
+        per_second: Counter[int] = Counter()
+        if times:
+            first, last = times[0], times[-1]
+            span = last - first
+            per_second = Counter(int(t - first) for t in times)
         summary = {
             "requests": dict(self.requests),
             "accepted": self.accepted,

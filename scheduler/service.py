@@ -143,10 +143,11 @@ class SchedulerService:
             campaigns = await TimerRepository(uow.session).scheduled_campaigns()
         now = self.core.clock()
         for schedule_id, next_run in waiting:
+            when: datetime | None = next_run
             if next_run <= now:
                 async with self.core.uow() as uow:
-                    next_run = await runs.catch_up(uow, schedule_id, self.grace)
-            self._set(f"schedule:{schedule_id}", next_run)
+                    when = await runs.catch_up(uow, schedule_id, self.grace)
+            self._set(f"schedule:{schedule_id}", when)
         for campaign_id, at in campaigns:
             if at <= now and now - at > self.grace:
                 async with self.core.uow() as uow:

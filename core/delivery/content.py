@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
@@ -43,27 +43,37 @@ class _Lean:
     """
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
-        return super().model_dump(exclude_none=True, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().model_dump(exclude_none=True, **kwargs)  # type: ignore[misc]  # mixin
 
 
+# Declared as aiogram's TelegramMethod declares it (ClassVar[Any]): the base methods' inferred
+# type[Message] does not admit SentMessage. aiogram still types the call's result as Message;
+# _sent() checks it is the SentMessage actually parsed.
 class _SendMessage(_Lean, SendMessage):
-    __returning__ = SentMessage
+    __returning__: ClassVar[Any] = SentMessage
 
 
 class _SendPhoto(_Lean, SendPhoto):
-    __returning__ = SentMessage
+    __returning__: ClassVar[Any] = SentMessage
 
 
 class _SendVideo(_Lean, SendVideo):
-    __returning__ = SentMessage
+    __returning__: ClassVar[Any] = SentMessage
 
 
 class _SendDocument(_Lean, SendDocument):
-    __returning__ = SentMessage
+    __returning__: ClassVar[Any] = SentMessage
 
 
 class _SendAnimation(_Lean, SendAnimation):
-    __returning__ = SentMessage
+    __returning__: ClassVar[Any] = SentMessage
+
+
+def _sent(answer: object) -> SentMessage:
+    """The answer to a _Lean method: aiogram types it by the base method (Message), but
+    `__returning__` makes aiogram parse it as a SentMessage."""
+    assert isinstance(answer, SentMessage)
+    return answer
 
 
 MEDIA_METHODS: dict[str, Any] = {
@@ -152,5 +162,6 @@ async def send_content(
     media = MEDIA_METHODS.get(content.media_type or "")
     if media is not None:
         method, field_name = media
-        return await bot(method(**common, **{field_name: content.media or ""}, caption=text))  # type: ignore[no-any-return]
-    return await bot(_SendMessage(**common, text=text or ""))  # type: ignore[no-any-return]
+        return _sent(await bot(method(**common, **{field_name: content.media or ""}, caption=text)))
+    message = await bot(_SendMessage(**common, text=text or ""))
+    return _sent(message)

@@ -145,9 +145,9 @@ def apply_outcome(
             )
         )
     else:  # RATE_LIMITED, FATAL, or released before sending: no attempt was spent
-        wait = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
+        pause = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
         batch.rows.append(
-            _row(claimed, "pending", chat_id=chat, not_before=now + wait if wait else None)
+            _row(claimed, "pending", chat_id=chat, not_before=now + pause if pause else None)
         )
     if chat != claimed.chat_id:
         batch.moved_chats.append((claimed.subscriber_id, chat))

@@ -128,6 +128,7 @@ async def _launch_all(
     )  # fmt: skip
     audiences = []
     for index, campaign, plan in plans:
+        assert plan.schedule_id is not None, "_plan sets the schedule id of a run"
         execution_id = execution_ids[plan.schedule_id]
         cutoffs = variation_cutoffs(plan.messages or campaign.messages or [])
         audiences.append(RunAudience(execution_id, plan.spec, cutoffs, campaign.id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, TypeGuard
 
 from emulator.errors import bad_request
 from emulator.methods.context import Call
@@ -12,6 +12,11 @@ from emulator.validation import reply_markup
 
 MAX_OPTIONS = 12
 _poll_ids = itertools.count(5_000_000_000_000_000_001)
+
+
+def _all_text(texts: list[Any]) -> TypeGuard[list[str]]:
+    """Whether every option is a non-blank string."""
+    return all(isinstance(text, str) and text.strip() for text in texts)
 
 
 def _options(call: Call) -> list[str]:
@@ -24,7 +29,7 @@ def _options(call: Call) -> list[str]:
         raise bad_request("poll must have at least 2 option")
     if len(texts) > MAX_OPTIONS:
         raise bad_request(f"poll can't have more than {MAX_OPTIONS} options")
-    if not all(isinstance(text, str) and text.strip() for text in texts):
+    if not _all_text(texts):
         raise bad_request("poll options must be non-empty")
     if any(len(text) > 100 for text in texts):
         raise bad_request("poll options length must not exceed 100")
