@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from core.delivery.pacing import DEFAULT_MARGIN
 
-if TYPE_CHECKING:
-    from storage.shared_limiter import SharedLimiter
-
 BATCH_SECONDS = 0.02  # a reservation holds at most this much of a lane's time
 OFFSET_BUCKET = 5.0  # seconds per bucket of the clock-offset minimum filter
+
+
+class SlotOwner(Protocol):
+    """What a slot needs of its limiter: taking an answered or unused slot back."""
+
+    def _give_back(self, lane: Lane, at: int, *, now: bool = False) -> None: ...
 
 
 def token_key(prefix: str, token: str) -> str:
@@ -46,8 +49,8 @@ class SharedSlot:
 
     __slots__ = ("_lane", "_limiter", "server_at")
 
-    def __init__(self, limiter: SharedLimiter, lane: Lane, server_at: int) -> None:
-        self._limiter: SharedLimiter | None = limiter
+    def __init__(self, limiter: SlotOwner, lane: Lane, server_at: int) -> None:
+        self._limiter: SlotOwner | None = limiter
         self._lane = lane
         self.server_at = server_at
 
