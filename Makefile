@@ -16,12 +16,14 @@ run: $(STAMP)
 	$(PY) -m webhook_server
 
 MYPY_TARGETS := api bot core storage scheduler emulator *.py
+# Extra pytest options, e.g. make test PYTEST_ARGS="--durations=30"
+PYTEST_ARGS ?=
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy $(MYPY_TARGETS)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
