@@ -10,8 +10,9 @@ from aiogram.exceptions import TelegramAPIError
 
 from core.context import CoreContext
 from core.events import DomainEvent
-from storage.models import Campaign
 from storage.models_scheduling import Schedule
+from storage.repositories.campaigns import CampaignRepository
+from storage.repositories.schedules import ScheduleRepository
 
 log = logging.getLogger(__name__)
 SCHEDULED_TRIGGERS = ("schedule", "scheduled")
@@ -34,9 +35,13 @@ class AdminNotifier:
         if data.get("trigger") not in SCHEDULED_TRIGGERS and not failed:
             return
         async with self.core.uow() as uow:
-            campaign = await uow.session.get(Campaign, event.campaign_id)
+            campaign = (
+                await CampaignRepository(uow.session).by_id(event.campaign_id)
+                if event.campaign_id is not None
+                else None
+            )
             schedule = (
-                await uow.session.get(Schedule, data["scheduleId"])
+                await ScheduleRepository(uow.session).by_id(data["scheduleId"])
                 if data.get("scheduleId")
                 else None
             )

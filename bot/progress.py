@@ -14,7 +14,7 @@ from bot.views import progress_text
 from core.context import CoreContext
 from core.events import DomainEvent
 from core.statistics import campaign_progress
-from storage.models import Campaign
+from storage.repositories.campaigns import CampaignRepository
 
 log = logging.getLogger(__name__)
 FINISHED = ("completed", "cancelled", "failed")
@@ -50,7 +50,7 @@ class ProgressReporter:
 
     async def _snapshot(self, campaign_id: int) -> tuple[str, str, bool]:
         async with self.core.uow() as uow:
-            campaign = await uow.session.get(Campaign, campaign_id)
+            campaign = await CampaignRepository(uow.session).by_id(campaign_id)
             if campaign is None:
                 return "", "The campaign was deleted.", True
             p = await campaign_progress(uow, campaign, self.core.send_rate)

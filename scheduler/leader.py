@@ -5,15 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import leader_lock
+from storage.leader_lock import LOCK_KEY_SQL
+
+__all__ = ["LOCK_KEY_SQL", "LeaderLock"]
 log = logging.getLogger(__name__)
-# The key names "the scheduler of this database schema", so deployments (or test runs)
-# sharing one PostgreSQL server in different schemas do not block each other.
-LOCK_KEY_SQL = (
-    "hashtext(current_database() || '.' || current_schema() || '.tg-campaigns-scheduler')"
-)
 
 
 class LeaderLock:
@@ -38,8 +36,7 @@ class LeaderLock:
             await self._drop()
         connection = await self.engine.connect()
         try:
-            got = await connection.scalar(text(f"SELECT pg_try_advisory_lock({LOCK_KEY_SQL})"))
-            await connection.commit()
+            got = await leader_lock.try_lock(connection)
         except Exception:
             await connection.close()
             raise
@@ -65,9 +62,7 @@ class LeaderLock:
         """The lock connection's server process (tests kill it to simulate a dead leader)."""
         if self._connection is None:
             return None
-        pid = await self._connection.scalar(text("SELECT pg_backend_pid()"))
-        await self._connection.commit()
-        return int(pid)
+        return await leader_lock.backend_pid(self._connection)
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
@@ -79,8 +74,7 @@ class LeaderLock:
     async def _alive(self) -> bool:
         assert self._connection is not None
         try:
-            await self._connection.execute(text("SELECT 1"))
-            await self._connection.commit()
+            await leader_lock.ping(self._connection)
         except Exception:
             log.warning("lost the scheduler lock connection")
             return False
@@ -91,8 +85,7 @@ class LeaderLock:
         if self._connection is None:
             return
         try:
-            await self._connection.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY_SQL})"))
-            await self._connection.commit()
+            await leader_lock.unlock(self._connection)
         except Exception:
             log.warning("the scheduler lock connection was already gone")
             await self._drop()

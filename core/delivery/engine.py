@@ -22,7 +22,8 @@ from core.delivery.results import Batch, apply_outcome
 from core.delivery.run_rules import RunRules
 from core.delivery.writeback import recover_dead_claims, write_results
 from core.events import DomainEvent
-from storage.models import Campaign, Execution
+from storage.models import Execution
+from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.deliveries import (
     ClaimedRow,
     DeliveryRepository,
@@ -147,7 +148,9 @@ class DeliveryEngine:
             executions = await ExecutionRepository(uow.session).running()
             for execution in executions:
                 if execution.id not in self._jobs:
-                    self._jobs[execution.id] = await self._job(uow.session, execution)
+                    self._jobs[execution.id] = await self._job(
+                        CampaignRepository(uow.session), execution
+                    )
         running = {e.id for e in executions}
         # No batch is being dispatched now (this loop does both): jobs of executions that
         # stopped running are forgotten, and come back from the database if resumed.
@@ -158,8 +161,8 @@ class DeliveryEngine:
         return [self._jobs[e.id] for e in executions]
 
     @staticmethod
-    async def _job(session: object, execution: Execution) -> Job:
-        campaign = await session.get(Campaign, execution.campaign_id)  # type: ignore[attr-defined]
+    async def _job(campaigns: CampaignRepository, execution: Execution) -> Job:
+        campaign = await campaigns.by_id(execution.campaign_id)
         return Job(
             execution_id=execution.id,
             campaign_id=execution.campaign_id,

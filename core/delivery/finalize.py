@@ -7,7 +7,8 @@ from core.context import Actor
 from core.events import DomainEvent
 from core.lifecycle import Action, can
 from core.uow import UnitOfWork
-from storage.models import Campaign, Execution
+from storage.models import Execution
+from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.executions import ExecutionRepository
 from storage.repositories.locks import lock_execution
@@ -72,7 +73,7 @@ async def complete_if_done(uow: UnitOfWork, execution: Execution | None) -> bool
     _finished(uow, execution)
     if execution.test_mode:
         return True
-    campaign = await uow.session.get(Campaign, execution.campaign_id)  # locked with it
+    campaign = await CampaignRepository(uow.session).by_id(execution.campaign_id)  # locked with it
     if campaign is None:
         return True
     campaign.executions_completed += 1
@@ -114,7 +115,7 @@ async def fail_execution(uow: UnitOfWork, execution_id: int, reason: str) -> boo
     _finished(uow, execution, reason)
     if execution.test_mode:
         return True
-    campaign = await uow.session.get(Campaign, execution.campaign_id)  # locked with it
+    campaign = await CampaignRepository(uow.session).by_id(execution.campaign_id)  # locked with it
     if campaign is None:
         return True
     campaign.executions_failed += 1

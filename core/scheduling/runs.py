@@ -26,6 +26,7 @@ from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, ScheduleRun
+from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.schedules import WAITING_STATUSES, RunAudience, ScheduleRepository
 from storage.repositories.segments import SegmentRepository
 
@@ -267,7 +268,7 @@ async def catch_up(uow: UnitOfWork, schedule_id: int, grace: timedelta) -> datet
 async def test_run(uow: UnitOfWork, schedule: Schedule, body: TestRun) -> tuple[int, int]:
     """A test execution (test mode, capped recipients); returns (run id, execution id)."""
     next_status(schedule.type, schedule.status, "test")
-    campaign = await uow.session.get(Campaign, schedule.campaign_id)
+    campaign = await CampaignRepository(uow.session).by_id(schedule.campaign_id)
     assert campaign is not None  # the foreign key cascades deletes
     execution_id = await _launch(uow, schedule, campaign, body)
     run = ScheduleRun(
@@ -280,7 +281,7 @@ async def test_run(uow: UnitOfWork, schedule: Schedule, body: TestRun) -> tuple[
 
 async def fire_campaign(uow: UnitOfWork, campaign_id: int, scheduled_for: datetime) -> int | None:
     """A campaign scheduled through POST /campaigns/:id/schedule reaches its time."""
-    campaign = await uow.session.get(Campaign, campaign_id, with_for_update=True)
+    campaign = await CampaignRepository(uow.session).by_id(campaign_id, lock=True)
     if campaign is None or campaign.status != "scheduled" or campaign.scheduled_at != scheduled_for:
         return None
     actor = Actor(campaign.tenant_id, SYSTEM)
@@ -290,7 +291,7 @@ async def fire_campaign(uow: UnitOfWork, campaign_id: int, scheduled_for: dateti
 
 async def miss_campaign(uow: UnitOfWork, campaign_id: int) -> None:
     """A campaign's time passed beyond the grace period while down: back to draft, noted."""
-    campaign = await uow.session.get(Campaign, campaign_id, with_for_update=True)
+    campaign = await CampaignRepository(uow.session).by_id(campaign_id, lock=True)
     if campaign is not None and campaign.status == "scheduled":
         log.warning("campaign %s missed its time while the service was down", campaign_id)
         await unschedule_campaign(uow, Actor(campaign.tenant_id, SYSTEM), campaign)

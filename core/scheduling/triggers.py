@@ -22,6 +22,7 @@ from core.validation import Instant, JsonObject, Line, TelegramUserId, given, le
 from storage.audience import AudienceSpec
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, TriggerEvent, TriggerJob
+from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.schedules import ScheduleRepository
 from storage.repositories.subscribers import SubscriberRepository
 from storage.repositories.triggers import TriggerRepository
@@ -138,10 +139,11 @@ async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[di
 async def run_due_jobs(uow: UnitOfWork, limit: int = 200) -> int:
     """Start the sends whose delay has passed; returns how many executions were started."""
     repo = TriggerRepository(uow.session)
+    schedules, campaigns = ScheduleRepository(uow.session), CampaignRepository(uow.session)
     started = 0
     for job in await repo.due_jobs(uow.clock(), limit):
-        schedule = await uow.session.get(Schedule, job.schedule_id)
-        campaign = await uow.session.get(Campaign, schedule.campaign_id) if schedule else None
+        schedule = await schedules.by_id(job.schedule_id)
+        campaign = await campaigns.by_id(schedule.campaign_id) if schedule else None
         if schedule is None or campaign is None or schedule.status != "active":
             job.status, job.detail = "skipped", "the schedule is no longer active"
             continue

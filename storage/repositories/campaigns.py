@@ -36,6 +36,11 @@ class CampaignRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
+    async def by_id(self, campaign_id: int, *, lock: bool = False) -> Campaign | None:
+        """A campaign of any tenant (from the session when already loaded unless `lock`),
+        optionally locked FOR UPDATE; unlike get(), never refreshed nor SQLite-held."""
+        return await self.session.get(Campaign, campaign_id, with_for_update=lock)
+
     async def list(
         self,
         tenant_id: int,

@@ -115,6 +115,10 @@ class ScheduleRepository:
             query = query.with_for_update()
         return await self.session.scalar(query)
 
+    async def by_id(self, schedule_id: int) -> Schedule | None:
+        """A schedule of any tenant (from the session when already loaded)."""
+        return await self.session.get(Schedule, schedule_id)
+
     async def list(
         self, tenant_id: int, *, status: str | None, type_: str | None, skip: int, limit: int
     ) -> tuple[list[Schedule], int]:
