@@ -14,6 +14,7 @@ from core.executions import RunPlan, launch
 from core.ids import try_parse_id
 from core.lifecycle import Action, Status, Transition, action_for_target, transition
 from core.models import ExecuteOptions
+from core.run_lifecycle import ExecutionStatus
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign, Execution
@@ -192,7 +193,7 @@ async def pause_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> A
     executions = ExecutionRepository(uow.session)
     found = await executions.open_for_campaign(campaign.id, lock=True)
     open_ids = [e.id for e in found if not e.test_mode]
-    await executions.set_status(open_ids, "paused")
+    await executions.set_status(open_ids, ExecutionStatus.PAUSED)
     return ActionResult(campaign, step, at=uow.clock())
 
 
@@ -201,8 +202,8 @@ async def resume_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> 
     step = await apply(uow, campaign, actor, Action.RESUME)
     executions = ExecutionRepository(uow.session)
     found = await executions.open_for_campaign(campaign.id, lock=True)
-    paused = [e.id for e in found if e.status == "paused"]
-    await executions.set_status(paused, "running")
+    paused = [e.id for e in found if e.status == ExecutionStatus.PAUSED]
+    await executions.set_status(paused, ExecutionStatus.RUNNING)
     return ActionResult(campaign, step, at=uow.clock())
 
 
@@ -219,7 +220,7 @@ async def cancel_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> 
     skipped = await DeliveryRepository(uow.session).skip_pending(open_ids, "CANCELLED")
     for execution_id, count in skipped.items():
         await executions.add_skipped(execution_id, count)
-    await executions.set_status(open_ids, "cancelled", finished_at=now)
+    await executions.set_status(open_ids, ExecutionStatus.CANCELLED, finished_at=now)
     return ActionResult(campaign, step, at=now)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.context import Actor
+from core.run_lifecycle import EXECUTION_INITIAL
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign, Execution
@@ -50,7 +51,7 @@ async def launch(uow: UnitOfWork, actor: Actor, campaign: Campaign, plan: RunPla
         Execution(
             tenant_id=campaign.tenant_id,
             campaign_id=campaign.id,
-            status="running",
+            status=EXECUTION_INITIAL,
             trigger=plan.trigger,
             test_mode=plan.test_mode,
             target_percentage=plan.percentage,

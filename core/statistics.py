@@ -9,6 +9,7 @@ from typing import Any
 from core.audience import segment_rules
 from core.errors import ValidationFailed
 from core.ids import format_id, try_parse_id
+from core.run_lifecycle import DELIVERY_REMAINING, DELIVERY_SETTLED, ExecutionStatus
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign
@@ -57,7 +58,7 @@ class Progress:
     @property
     def processed(self) -> int:
         """Rows that reached a final state."""
-        return sum(self.counts.get(k, 0) for k in ("sent", "failed", "skipped", "unknown"))
+        return sum(self.counts.get(k, 0) for k in DELIVERY_SETTLED)
 
     @property
     def percentage(self) -> float:
@@ -79,9 +80,9 @@ async def campaign_progress(uow: UnitOfWork, campaign: Campaign, send_rate: floa
     now = uow.clock()
     recent = await StatsRepository(uow.session).sent_since([execution.id], now - RATE_WINDOW)
     rate = recent / RATE_WINDOW.total_seconds()
-    remaining = counts.get("pending", 0) + counts.get("sending", 0)
+    remaining = sum(counts.get(k, 0) for k in DELIVERY_REMAINING)
     eta = None
-    if remaining and execution.status == "running":
+    if remaining and execution.status == ExecutionStatus.RUNNING:
         eta = now + timedelta(seconds=remaining / (rate or send_rate))
     elif not remaining:
         eta = execution.finished_at

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.delivery.outcomes import Kind, Outcome
+from core.run_lifecycle import DeliveryStatus
 from storage.repositories.deliveries import ClaimedRow
 
 BLOCKING_CODES = {"USER_BLOCKED": "blocked", "USER_DEACTIVATED": "deactivated"}
@@ -51,14 +52,20 @@ class Batch:
 def close_out(rows: list[dict[str, Any]], reason: str, now: datetime) -> list[dict[str, Any]]:
     """Rows of an execution that has ended: what would go back to the queue is skipped."""
     return [
-        {**row, "status": "skipped", "error_code": reason, "not_before": None, "processed_at": now}
-        if row["status"] == "pending"
+        {
+            **row,
+            "status": DeliveryStatus.SKIPPED,
+            "error_code": reason,
+            "not_before": None,
+            "processed_at": now,
+        }
+        if row["status"] == DeliveryStatus.PENDING
         else row
         for row in rows
     ]
 
 
-def _row(claimed: ClaimedRow, status: str, **values: Any) -> dict[str, Any]:
+def _row(claimed: ClaimedRow, status: DeliveryStatus, **values: Any) -> dict[str, Any]:
     return {
         "id": claimed.id,
         "status": status,
@@ -86,7 +93,7 @@ def apply_outcome(
         batch.rows.append(
             _row(
                 claimed,
-                "sent",
+                DeliveryStatus.SENT,
                 chat_id=chat,
                 attempts=tried,
                 message_id=outcome.message_id,
@@ -97,7 +104,7 @@ def apply_outcome(
         batch.rows.append(
             _row(
                 claimed,
-                "failed",
+                DeliveryStatus.FAILED,
                 chat_id=chat,
                 attempts=tried,
                 error_code=outcome.code,
@@ -111,7 +118,7 @@ def apply_outcome(
         batch.rows.append(
             _row(
                 claimed,
-                "failed",
+                DeliveryStatus.FAILED,
                 chat_id=chat,
                 attempts=tried,
                 error_code="NETWORK_ERROR",
@@ -124,7 +131,7 @@ def apply_outcome(
         batch.rows.append(
             _row(
                 claimed,
-                "pending",
+                DeliveryStatus.PENDING,
                 chat_id=chat,
                 attempts=tried,
                 error_code=outcome.code,
@@ -136,7 +143,7 @@ def apply_outcome(
         batch.rows.append(
             _row(
                 claimed,
-                "unknown",
+                DeliveryStatus.UNKNOWN,
                 chat_id=chat,
                 attempts=tried,
                 error_code=outcome.code,
@@ -147,7 +154,12 @@ def apply_outcome(
     else:  # RATE_LIMITED, FATAL, or released before sending: no attempt was spent
         pause = timedelta(seconds=outcome.retry_after) if outcome.retry_after else None
         batch.rows.append(
-            _row(claimed, "pending", chat_id=chat, not_before=now + pause if pause else None)
+            _row(
+                claimed,
+                DeliveryStatus.PENDING,
+                chat_id=chat,
+                not_before=now + pause if pause else None,
+            )
         )
     if chat != claimed.chat_id:
         batch.moved_chats.append((claimed.subscriber_id, chat))

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.run_lifecycle import EXECUTION_REQUEUABLE, DeliveryStatus, ExecutionStatus
 from storage.models import Campaign, Delivery, Execution, Subscriber, Worker, table_of
 from storage.repositories.paging import Page
 
@@ -43,7 +44,7 @@ BULK_WRITE_BACK = {
             if key != "id"
         )
         + " FROM json_each(:rows) AS v WHERE deliveries.id = json_extract(v.value, '$[0]')"
-        " AND deliveries.status = 'sending' AND deliveries.claimed_by = :worker"
+        f" AND deliveries.status = '{DeliveryStatus.SENDING}' AND deliveries.claimed_by = :worker"
         " RETURNING deliveries.status"
     ),
     "postgresql": text(
@@ -51,7 +52,8 @@ BULK_WRITE_BACK = {
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id bigint, status varchar, "
         "chat_id bigint, message_id bigint, error_code varchar, error_detail varchar, "
         "attempts smallint, not_before timestamptz, processed_at timestamptz, "
-        "claimed_by varchar) WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = :worker"
+        "claimed_by varchar) WHERE d.id = v.id"
+        f" AND d.status = '{DeliveryStatus.SENDING}' AND d.claimed_by = :worker"
         " RETURNING d.status"
     ),
 }
@@ -99,7 +101,12 @@ class Settled:
     @classmethod
     def of(cls, statuses: Counter[str]) -> Settled:
         """The increments for rows that reached these statuses (pending ones count nothing)."""
-        return cls(statuses["sent"], statuses["failed"], statuses["unknown"], statuses["skipped"])
+        return cls(
+            statuses[DeliveryStatus.SENT],
+            statuses[DeliveryStatus.FAILED],
+            statuses[DeliveryStatus.UNKNOWN],
+            statuses[DeliveryStatus.SKIPPED],
+        )
 
     def __bool__(self) -> bool:
         return bool(self.sent or self.failed or self.unknown or self.skipped)
@@ -119,7 +126,7 @@ class DeliveryRepository:
             select(Delivery.id)
             .where(
                 Delivery.execution_id == execution_id,
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
                 or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
             )
             .order_by(Delivery.id)
@@ -136,13 +143,17 @@ class DeliveryRepository:
         # dispatcher that has not heard of it yet.
         running = (
             select(executions.c.id)
-            .where(executions.c.id == execution_id, executions.c.status == "running")
+            .where(executions.c.id == execution_id, executions.c.status == ExecutionStatus.RUNNING)
             .exists()
         )
         result = await self.session.execute(
             ledger.update()
-            .where(ledger.c.id.in_(select(due.c.id)), ledger.c.status == "pending", running)
-            .values(status="sending", claimed_by=worker_id)
+            .where(
+                ledger.c.id.in_(select(due.c.id)),
+                ledger.c.status == DeliveryStatus.PENDING,
+                running,
+            )
+            .values(status=DeliveryStatus.SENDING, claimed_by=worker_id)
             .returning(*(ledger.c[name] for name in ClaimedRow._fields))
         )
         return sorted(map(ClaimedRow._make, result.all()))  # ordered by id, the first field
@@ -166,7 +177,7 @@ class DeliveryRepository:
                 ledger.update()
                 .where(
                     ledger.c.id == row["id"],
-                    ledger.c.status == "sending",
+                    ledger.c.status == DeliveryStatus.SENDING,
                     ledger.c.claimed_by == worker_id,
                 )
                 .values({key: row.get(key) for key in WRITE_BACK_KEYS[1:]})
@@ -230,8 +241,10 @@ class DeliveryRepository:
             return Counter()
         result = await self.session.execute(
             update(Delivery)
-            .where(Delivery.execution_id.in_(execution_ids), Delivery.status == "pending")
-            .values(status="skipped", error_code=reason)
+            .where(
+                Delivery.execution_id.in_(execution_ids), Delivery.status == DeliveryStatus.PENDING
+            )
+            .values(status=DeliveryStatus.SKIPPED, error_code=reason)
             .returning(Delivery.execution_id)
             .execution_options(synchronize_session=False)
         )
@@ -240,7 +253,7 @@ class DeliveryRepository:
     @staticmethod
     def _orphaned(live_workers: Sequence[str]) -> ColumnElement[bool]:
         return and_(
-            Delivery.status == "sending",
+            Delivery.status == DeliveryStatus.SENDING,
             or_(Delivery.claimed_by.is_(None), Delivery.claimed_by.not_in(list(live_workers))),
         )
 
@@ -262,7 +275,7 @@ class DeliveryRepository:
             update(Delivery)
             .where(Delivery.execution_id == execution_id, self._orphaned(live_workers))
             .values(
-                status="unknown",
+                status=DeliveryStatus.UNKNOWN,
                 error_code="UNKNOWN",
                 error_detail="in flight when its sender stopped; not resent automatically",
                 processed_at=now,
@@ -299,15 +312,17 @@ class DeliveryRepository:
         # Never rows of a cancelled or failed execution: nobody would send them again.
         in_campaign = select(Execution.id).where(
             Execution.campaign_id == campaign_id,
-            Execution.status.in_(("running", "paused", "completed")),
+            Execution.status.in_(sorted(EXECUTION_REQUEUABLE)),
         )
         query = update(Delivery).where(
-            Delivery.status == "unknown", Delivery.execution_id.in_(in_campaign)
+            Delivery.status == DeliveryStatus.UNKNOWN, Delivery.execution_id.in_(in_campaign)
         )
         if delivery_ids is not None:
             query = query.where(Delivery.id.in_(delivery_ids))
         result = await self.session.execute(
-            query.values(status="pending", error_code=None, error_detail=None, processed_at=None)
+            query.values(
+                status=DeliveryStatus.PENDING, error_code=None, error_detail=None, processed_at=None
+            )
             .returning(Delivery.execution_id)
             .execution_options(synchronize_session=False)
         )

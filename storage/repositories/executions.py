@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.run_lifecycle import DELIVERY_INITIAL, EXECUTION_OPEN, ExecutionStatus
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Subscriber, table_of
 from storage.repositories.locks import lock_campaign
@@ -18,7 +19,7 @@ from storage.repositories.locks import lock_campaign
 _SAMPLE_MULTIPLIER = 2654435761
 _VARIATION_MULTIPLIER = 2246822519
 _MODULUS = 4294967296
-OPEN = ("pending", "running", "paused")
+OPEN = tuple(sorted(EXECUTION_OPEN))
 
 
 def _bucket(multiplier: int, salt: int) -> ColumnElement[float | Decimal]:
@@ -74,7 +75,9 @@ class ExecutionRepository:
             )
         return list(await self.session.scalars(query))
 
-    async def set_status(self, execution_ids: Sequence[int], status: str, **values: Any) -> None:
+    async def set_status(
+        self, execution_ids: Sequence[int], status: ExecutionStatus, **values: Any
+    ) -> None:
         """Move executions to `status`, setting any extra columns given."""
         if execution_ids:
             await self.session.execute(
@@ -98,9 +101,13 @@ class ExecutionRepository:
             .where(Execution.id == execution_id)
             .values(
                 unknown_count=Execution.unknown_count - requeued,
-                status=case((Execution.status == "completed", "running"), else_=Execution.status),
+                status=case(
+                    (Execution.status == ExecutionStatus.COMPLETED, ExecutionStatus.RUNNING.value),
+                    else_=Execution.status,
+                ),
                 finished_at=case(
-                    (Execution.status == "completed", None), else_=Execution.finished_at
+                    (Execution.status == ExecutionStatus.COMPLETED, None),
+                    else_=Execution.finished_at,
                 ),
             )
         )
@@ -109,7 +116,7 @@ class ExecutionRepository:
         """Executions the engine should be sending, highest priority first."""
         rows = await self.session.scalars(
             select(Execution)
-            .where(Execution.status == "running")
+            .where(Execution.status == ExecutionStatus.RUNNING)
             .order_by(Execution.priority.desc(), Execution.id)
         )
         return list(rows)
@@ -147,7 +154,7 @@ class ExecutionRepository:
             Subscriber.id,
             Subscriber.chat_id,
             variation,
-            literal("pending"),
+            literal(DELIVERY_INITIAL.value),  # a bare enum member would bind untyped
             literal(0),
         ).where(*where)
         if limit is not None:
