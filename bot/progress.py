@@ -13,11 +13,11 @@ from aiogram.exceptions import TelegramAPIError
 from bot.views import progress_text
 from core.context import CoreContext
 from core.events import DomainEvent
+from core.run_lifecycle import EXECUTION_ENDED
 from core.statistics import campaign_progress
 from storage.repositories.campaigns import CampaignRepository
 
 log = logging.getLogger(__name__)
-FINISHED = ("completed", "cancelled", "failed")
 
 
 class ProgressReporter:
@@ -55,7 +55,7 @@ class ProgressReporter:
                 return "", "The campaign was deleted.", True
             p = await campaign_progress(uow, campaign, self.core.send_rate)
         eta = f"{p.estimated_completion:%H:%M:%S} UTC" if p.estimated_completion else "—"
-        done = p.status in FINISHED
+        done = p.status in EXECUTION_ENDED
         text = progress_text(
             campaign.name, p.percentage, p.counts.get("sent", 0), p.counts.get("failed", 0),
             p.total, p.current_rate, eta,

@@ -48,6 +48,8 @@ EXECUTION_INITIAL = E.RUNNING  # core.executions.launch and scheduled runs inser
 EXECUTION_TERMINAL = frozenset(s for s, nexts in EXECUTION_TRANSITIONS.items() if not nexts)
 # Executions that have not finished (pause and cancel act on them).
 EXECUTION_OPEN = frozenset({E.PENDING, E.RUNNING, E.PAUSED})
+# Executions that stopped sending (a completed one may still reopen for a resend).
+EXECUTION_ENDED = frozenset({E.COMPLETED, E.CANCELLED, E.FAILED})
 # Executions whose `unknown` rows an operator may queue again.
 EXECUTION_REQUEUABLE = frozenset({E.RUNNING, E.PAUSED, E.COMPLETED})
 

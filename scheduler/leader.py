@@ -8,9 +8,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import leader_lock
-from storage.leader_lock import LOCK_KEY_SQL
 
-__all__ = ["LOCK_KEY_SQL", "LeaderLock"]
 log = logging.getLogger(__name__)
 
 

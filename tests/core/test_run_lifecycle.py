@@ -23,6 +23,7 @@ from core.run_lifecycle import (
     DELIVERY_SETTLED,
     DELIVERY_TERMINAL,
     DELIVERY_TRANSITIONS,
+    EXECUTION_ENDED,
     EXECUTION_INITIAL,
     EXECUTION_OPEN,
     EXECUTION_TERMINAL,
@@ -111,6 +112,9 @@ def test_the_derived_sets_agree_with_the_tables() -> None:
     assert set(Settled.__dataclass_fields__) == set(DELIVERY_SETTLED)
     assert EXECUTION_INITIAL in EXECUTION_OPEN
     assert not EXECUTION_OPEN & EXECUTION_TERMINAL
+    # Ended: everything not open; only a completed run may reopen (for a resend).
+    assert set(E) == EXECUTION_OPEN | EXECUTION_ENDED
+    assert {E.COMPLETED} == EXECUTION_ENDED - EXECUTION_TERMINAL
 
 
 def test_the_values_are_what_storage_holds() -> None:

@@ -20,10 +20,11 @@ from core.models import CampaignCreate
 from core.scheduling import service as schedules
 from core.scheduling.inputs import ScheduleCreate
 from core.subscribers import SubscriberInput, upsert_subscribers
-from scheduler.leader import LOCK_KEY_SQL, LeaderLock
+from scheduler.leader import LeaderLock
 from scheduler.service import SchedulerService
 from storage.all_models import Base
 from storage.db import create_session_factory
+from storage.leader_lock import LOCK_KEY_SQL
 from storage.models import Execution
 from storage.signals import CHANNEL_SQL, Kind, Signal, parse
 from tests.conftest import _pg_engine
