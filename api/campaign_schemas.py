@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.plain import plain_renderer
 from api.schemas import Out, PageQuery, Pagination, SkipQuery, UtcTime
 from core.ids import format_id
-from core.lifecycle import allowed_actions
+from core.lifecycle import Status, allowed_actions
 from core.models import CampaignStatusIn, CampaignTypeIn
 from core.validation import Line, Lowercase, QueryInt, Uppercase
 from storage.models import Campaign
+from storage.repositories.campaign_list import LIST_KEYS
 from storage.repositories.campaigns import SORTABLE
 
 SORT_PATTERN = f"^-?(?:{'|'.join(SORTABLE)})$"
@@ -92,63 +95,74 @@ class CampaignCreated(Out):
     message: str
 
 
-def _ab_tests(campaign: Campaign) -> list[AbTest]:
-    state = AB_STATE
-    tests = []
-    for index, message in enumerate(campaign.messages or []):
-        if message.get("variations"):
-            tests.append(
-                AbTest(
-                    id=f"ab{index + 1}",
-                    name=f"Message {index + 1} variations",
-                    status=state.get(campaign.status, "draft"),
-                )
-            )
-    return tests
+# allowedActions depends on the status alone; lists render it for every row.
+ACTIONS = {status.value: allowed_actions(status.value) for status in Status}
+
+
+def campaign_values(c: Mapping[str, Any], total_count: int | None = None) -> dict[str, Any]:
+    """CampaignOut's field values (snake_case, JSON-ready but for times) for a campaign's
+    columns, e.g. a list row; `total_count` overrides the stored audience size with a live one."""
+    audience = c["target_audience"] or {}
+    messages = c["messages"] or []
+    ab_status = AB_STATE.get(c["status"], "draft")
+    budget = c["budget"]
+    return {
+        "id": format_id("campaign", c["id"]),
+        "name": c["name"],
+        "description": c["description"],
+        "type": c["type"],
+        "status": c["status"],
+        "goals": c["goals"],
+        "target_audience": {
+            "segments": audience.get("segments") or [],
+            "filters": audience.get("filters"),
+            "total_count": c["target_count"] if total_count is None else total_count,
+        },
+        "strategy": c["strategy"],
+        "messages": messages,
+        "workflow": c["workflow"],
+        "ab_tests": [
+            {"id": f"ab{i}", "name": f"Message {i} variations", "status": ab_status}
+            for i, message in enumerate(messages, start=1)
+            if message.get("variations")
+        ],
+        "budget": None if budget is None else float(budget),
+        "start_date": c["start_date"],
+        "end_date": c["end_date"],
+        "scheduled_at": c["scheduled_at"],
+        "timezone": c["timezone"],
+        "allow_paid_broadcast": bool(c["allow_paid_broadcast"]),
+        "statistics": {
+            "total_tasks": c["executions_total"],
+            "completed_tasks": c["executions_completed"],
+            "failed_tasks": c["executions_failed"],
+            "target_count": c["target_count"],
+            "messages_sent": c["sent_count"],
+            "messages_failed": c["failed_count"],
+            "clicks": c["clicked_count"],
+            "conversions_achieved": c["converted_count"],
+            "revenue": float(c["revenue"]),
+            "total_cost": float(c["cost"]),
+        },
+        "allowed_actions": ACTIONS[c["status"]],
+        "created_by": c["created_by"],
+        "created_at": c["created_at"],
+        "updated_at": c["updated_at"],
+    }
+
+
+def columns_of(campaign: Campaign) -> dict[str, Any]:
+    """A stored campaign's columns, as a list row carries them."""
+    return {key: getattr(campaign, key) for key in LIST_KEYS}
 
 
 def campaign_out(campaign: Campaign, total_count: int | None = None) -> CampaignOut:
     """Render a campaign; `total_count` overrides the stored audience size with a live one."""
-    audience = campaign.target_audience or {}
-    return CampaignOut(
-        id=format_id("campaign", campaign.id),
-        name=campaign.name,
-        description=campaign.description,
-        type=campaign.type,
-        status=campaign.status,
-        goals=campaign.goals,
-        target_audience=TargetAudienceOut(
-            segments=audience.get("segments") or [],
-            filters=audience.get("filters"),
-            total_count=campaign.target_count if total_count is None else total_count,
-        ),
-        strategy=campaign.strategy,
-        messages=campaign.messages or [],
-        workflow=campaign.workflow,
-        ab_tests=_ab_tests(campaign),
-        budget=campaign.budget,
-        start_date=campaign.start_date,
-        end_date=campaign.end_date,
-        scheduled_at=campaign.scheduled_at,
-        timezone=campaign.timezone,
-        allow_paid_broadcast=campaign.allow_paid_broadcast,
-        statistics=CampaignStatistics(
-            total_tasks=campaign.executions_total,
-            completed_tasks=campaign.executions_completed,
-            failed_tasks=campaign.executions_failed,
-            target_count=campaign.target_count,
-            messages_sent=campaign.sent_count,
-            messages_failed=campaign.failed_count,
-            clicks=campaign.clicked_count,
-            conversions_achieved=campaign.converted_count,
-            revenue=campaign.revenue,
-            total_cost=campaign.cost,
-        ),
-        allowed_actions=allowed_actions(campaign.status),
-        created_by=campaign.created_by,
-        created_at=campaign.created_at,
-        updated_at=campaign.updated_at,
-    )
+    return CampaignOut.model_validate(campaign_values(columns_of(campaign), total_count))
+
+
+# The list's hot path: CampaignOut's JSON straight from the values, without model instances.
+campaign_json = plain_renderer(CampaignOut)
 
 
 class CampaignListQuery(PageQuery):

@@ -95,6 +95,15 @@ async def audience_size(uow: UnitOfWork, campaign: Campaign) -> int:
     return await count_audience(uow, spec)
 
 
+async def refresh_target_count(uow: UnitOfWork, campaign: Campaign) -> int:
+    """The live audience size, stored as the target count while the campaign is a draft."""
+    # Once sent, target_count is the size of the audience snapshot and must not drift.
+    size = await audience_size(uow, campaign)
+    if campaign.status == Status.DRAFT:
+        campaign.target_count = size
+    return size
+
+
 def check_dates(start: datetime | None, end: datetime | None) -> None:
     """endDate, when both are set, lies after startDate."""
     if start and end and end <= start:
@@ -109,8 +118,9 @@ def check_dates(start: datetime | None, end: datetime | None) -> None:
 async def create_campaign(
     uow: UnitOfWork, actor: Actor, data: CampaignCreate, failures: Failures | None = None
 ) -> Campaign:
-    """Validate and store a new draft campaign; emits campaign.created. `failures` (e.g. the
-    request's field errors) are raised together with the problems found here."""
+    """Validate and store a new draft campaign with its target count; emits campaign.created.
+    `failures` (e.g. the request's field errors) are raised together with the problems found
+    here."""
     failures = Failures() if failures is None else failures
     with failures.check():
         check_dates(data.start_date, data.end_date)
@@ -131,6 +141,7 @@ async def create_campaign(
     campaign.messages = values.get("messages", [])
     await CampaignRepository(uow.session).add(campaign)
     await record(uow, campaign, actor, "campaign.created", "create", None)
+    await refresh_target_count(uow, campaign)
     return campaign
 
 

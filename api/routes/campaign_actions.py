@@ -26,6 +26,7 @@ from core import campaigns as service
 from core import statistics
 from core.ids import format_id
 from core.interactions import list_interactions
+from core.lifecycle import Action
 from core.models import ExecuteOptions, ScheduleRequest
 
 router = ApiRouter(tag="Campaign lifecycle")
@@ -46,7 +47,9 @@ async def execute(request: web.Request) -> web.Response:
     options = await parse_body(request, ExecuteOptions, optional=True)
     uow, actor, core = uow_of(request), actor_of(request), request.app[CORE]
     campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    result = await actions.execute_campaign(uow, actor, campaign, options, admin_ids=core.admin_ids)
+    result = await actions.perform(
+        uow, actor, campaign, Action.EXECUTE, options, admin_ids=core.admin_ids
+    )
     execution = result.execution
     if execution is None:
         return ok(
@@ -56,7 +59,7 @@ async def execute(request: web.Request) -> web.Response:
                 status="scheduled",
                 campaign_status=campaign.status,
                 scheduled_at=campaign.scheduled_at,
-                target_count=await service.audience_size(uow, campaign),
+                target_count=result.audience or 0,  # a schedule always reports its size
                 message="Campaign scheduled",
             )
         )
@@ -90,14 +93,14 @@ async def schedule(request: web.Request) -> web.Response:
     body = await parse_body(request, ScheduleRequest)
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    await actions.schedule_campaign(uow, actor, campaign, body.scheduled_at, body.timezone)
+    result = await actions.perform(uow, actor, campaign, Action.SCHEDULE, body)
     return ok(
         ActionOut(
             id=format_id("campaign", campaign.id),
             status=campaign.status,
             message="Campaign scheduled successfully",
             scheduled_at=campaign.scheduled_at,
-            target_count=await service.audience_size(uow, campaign),
+            target_count=result.audience,
         )
     )
 
@@ -113,7 +116,7 @@ async def pause(request: web.Request) -> web.Response:
     """Stop new sends at once."""
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    result = await actions.pause_campaign(uow, actor, campaign)
+    result = await actions.perform(uow, actor, campaign, Action.PAUSE)
     return ok(
         ActionOut(
             id=format_id("campaign", campaign.id),
@@ -136,7 +139,7 @@ async def resume(request: web.Request) -> web.Response:
     """Continue sending from the ledger."""
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    result = await actions.resume_campaign(uow, actor, campaign)
+    result = await actions.perform(uow, actor, campaign, Action.RESUME)
     return ok(
         ActionOut(
             id=format_id("campaign", campaign.id),
@@ -158,7 +161,7 @@ async def cancel(request: web.Request) -> web.Response:
     """Cancel: pending deliveries are skipped."""
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    result = await actions.cancel_campaign(uow, actor, campaign)
+    result = await actions.perform(uow, actor, campaign, Action.CANCEL)
     return ok(
         ActionOut(
             id=format_id("campaign", campaign.id),

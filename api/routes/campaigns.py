@@ -6,23 +6,26 @@ from typing import Any
 
 from aiohttp import web
 
-from api.campaign_render import campaign_json
 from api.campaign_schemas import (
     CampaignCreated,
     CampaignList,
     CampaignListQuery,
     CampaignOut,
+    campaign_json,
     campaign_out,
+    campaign_values,
 )
 from api.envelope import ok
 from api.keys import CORE, actor_of, uow_of
 from api.parsing import parse_body, parse_body_collecting, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText
+from core import campaign_actions as actions
 from core import campaigns as service
-from core.campaign_actions import move_to_status
 from core.context import Actor
 from core.errors import Failures, NotFoundError
+from core.ids import format_id
+from core.lifecycle import Action
 from core.models import CampaignCreate, CampaignUpdate, CloneOptions
 from core.uow import UnitOfWork
 from storage.models import Campaign
@@ -64,10 +67,10 @@ async def list_page(uow: UnitOfWork, actor: Actor, query: CampaignListQuery) -> 
 
 def list_data(query: CampaignListQuery, page: Page[CampaignRow]) -> dict[str, Any]:
     """The data of a list response: the rendered rows and the pagination."""
-    # Plain data, not CampaignList (which documents it): per-row models cost more than the query.
+    # CampaignList's JSON rendered from plain values: per-row models cost more than the query.
     total, limit = page.total, query.limit
     return {
-        "campaigns": [campaign_json(row) for row in page.items],
+        "campaigns": [campaign_json(campaign_values(row)) for row in page.items],
         "pagination": {
             "page": query.page,
             "limit": limit,
@@ -91,9 +94,8 @@ async def create_campaign(request: web.Request) -> web.Response:
     data, failures = await parse_body_collecting(request, CampaignCreate)
     uow = uow_of(request)
     campaign = await service.create_campaign(uow, actor_of(request), data, failures)
-    campaign.target_count = await service.audience_size(uow, campaign)
     created = CampaignCreated(
-        id=campaign_out(campaign).id,
+        id=format_id("campaign", campaign.id),
         name=campaign.name,
         status=campaign.status,
         message="Campaign created successfully",
@@ -130,15 +132,10 @@ async def _update(request: web.Request) -> web.Response:
     data, failures = await parse_body_collecting(request, CampaignUpdate)
     uow, actor = uow_of(request), actor_of(request)
     campaign = await _locked(request, failures)
-    await service.update_campaign(uow, actor, campaign, data, failures)
-    if data.status is not None:
-        await move_to_status(
-            uow, actor, campaign, data.status, admin_ids=request.app[CORE].admin_ids
-        )
-    size = await service.audience_size(uow, campaign)
-    if campaign.status == "draft":
-        campaign.target_count = size
-    return ok(campaign_out(campaign, size))
+    result = await actions.update(
+        uow, actor, campaign, data, failures, admin_ids=request.app[CORE].admin_ids
+    )
+    return ok(campaign_out(campaign, result.audience))
 
 
 @router.route(
@@ -178,7 +175,7 @@ async def delete_campaign(request: web.Request) -> web.Response:
     """Delete when the lifecycle allows it."""
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"], lock=True)
-    await service.delete_campaign(uow, actor, campaign)
+    await actions.perform(uow, actor, campaign, Action.DELETE)
     return ok(MessageText(message="Campaign deleted successfully"))
 
 
@@ -197,9 +194,10 @@ async def clone_campaign(request: web.Request) -> web.Response:
     options = await parse_body(request, CloneOptions, optional=True)
     uow, actor = uow_of(request), actor_of(request)
     source = await service.get_campaign(uow, actor, request.match_info["id"])
-    copy = await service.clone_campaign(uow, actor, source, options)
+    copy = (await actions.perform(uow, actor, source, Action.CLONE, options)).created
+    assert copy is not None  # a clone always creates its copy
     created = CampaignCreated(
-        id=campaign_out(copy).id,
+        id=format_id("campaign", copy.id),
         name=copy.name,
         status=copy.status,
         message="Campaign cloned successfully",

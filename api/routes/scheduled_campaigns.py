@@ -11,6 +11,14 @@ from api.envelope import ok
 from api.keys import actor_of, uow_of
 from api.parsing import parse_body, parse_body_collecting, parse_query
 from api.registry import ApiRouter
+from api.schedule_schemas import (
+    PeriodStatisticsOut,
+    ScheduledCampaignOut,
+    ScheduleHistoryOut,
+    history_out,
+    schedule_out,
+    statistics_out,
+)
 from api.schemas import Envelope, PageNumber, SkipQuery
 from api.wire import wire
 from core.errors import NotFoundError
@@ -33,20 +41,6 @@ def ok_wire(data: Any, status: int = 200, **extra: Any) -> web.Response:
 
 
 BASE = "/api/v1/scheduled-campaigns"
-
-
-class ScheduledCampaignOut(BaseModel):
-    """A scheduled campaign (documentation model; `_id` and `id` carry the same id)."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    id_: str = Field(alias="_id")
-    campaignId: str
-    campaignName: str
-    type: str
-    status: str
-    schedule: dict[str, Any]
-    execution: dict[str, Any]
-    statistics: dict[str, Any]
 
 
 class ListQuery(SkipQuery):
@@ -89,8 +83,8 @@ async def list_schedules(request: web.Request) -> web.Response:
         uow, actor_of(request), status=query.status, type_=query.type, skip=skip,
         limit=query.limit,
     )  # fmt: skip
-    data = await views.render_many(uow, rows)
-    return ok_wire(data, meta={"total": total, "skip": skip, "limit": query.limit})
+    data = [schedule_out(view) for view in await views.view_many(uow, rows)]
+    return ok(data, meta={"total": total, "skip": skip, "limit": query.limit})
 
 
 @router.route(
@@ -101,18 +95,20 @@ async def create_schedule(request: web.Request) -> web.Response:
     """One-time, recurring or trigger-based."""
     body, failures = await parse_body_collecting(request, ScheduleCreate, codes=SPEC_CODES)
     schedule = await service.create_schedule(uow_of(request), actor_of(request), body, failures)
-    return ok_wire(views.render(schedule, None), status=201)
+    return ok(schedule_out(views.view(schedule, None)), status=201)
 
 
 @router.route(
     "GET", "/api/v1/scheduled-campaigns/statistics/{period}",
     summary="Aggregates over all scheduled campaigns (1h, 24h, 7d, 30d, 90d, 1y)",
-    response=Envelope[Generic], errors=(400, 401),
+    response=Envelope[PeriodStatisticsOut], errors=(400, 401),
 )  # fmt: skip
 async def schedule_statistics(request: web.Request) -> web.Response:
     """Runs, messages and delivery rate over the period."""
-    data = await views.statistics(uow_of(request), actor_of(request), request.match_info["period"])
-    return ok_wire(data)
+    figures = await views.statistics(
+        uow_of(request), actor_of(request), request.match_info["period"]
+    )
+    return ok(statistics_out(figures))
 
 
 @router.route(
@@ -123,7 +119,7 @@ async def get_schedule(request: web.Request) -> web.Response:
     """One scheduled campaign with its figures."""
     uow = uow_of(request)
     schedule = await service.get_schedule(uow, actor_of(request), request.match_info["id"])
-    return ok_wire((await views.render_many(uow, [schedule]))[0])
+    return ok(schedule_out((await views.view_many(uow, [schedule]))[0]))
 
 
 @router.route(
@@ -140,7 +136,7 @@ async def update_schedule(request: web.Request) -> web.Response:
         failures.raise_all()  # a bad body is reported before an unknown id, as for campaigns
         raise
     await service.update_schedule(uow, actor, schedule, body, failures)
-    return ok_wire((await views.render_many(uow, [schedule]))[0])
+    return ok(schedule_out((await views.view_many(uow, [schedule]))[0]))
 
 
 @router.route(
@@ -202,11 +198,11 @@ async def test(request: web.Request) -> web.Response:
 
 @router.route(
     "GET", BASE + "/{id}/history", summary="Executions and jobs of a scheduled campaign",
-    query=HistoryQuery, response=Envelope[Generic], errors=(400, 401, 404),
+    query=HistoryQuery, response=Envelope[ScheduleHistoryOut], errors=(400, 401, 404),
 )  # fmt: skip
 async def history(request: web.Request) -> web.Response:
     """Newest first, including missed and skipped runs."""
     query = parse_query(request, HistoryQuery)
     uow = uow_of(request)
     schedule = await service.get_schedule(uow, actor_of(request), request.match_info["id"])
-    return ok_wire(await views.history(uow, schedule, query.limit))
+    return ok(history_out(await views.history(uow, schedule, query.limit)))

@@ -26,15 +26,9 @@ from core.admins import admin_actor, admin_timezone
 from core.charts import campaign_chart
 from core.errors import DomainError
 from core.ids import format_id
-from core.lifecycle import allowed_actions
-from core.models import CloneOptions, ExecuteOptions
+from core.lifecycle import Action, allowed_actions
+from core.models import ExecuteOptions, ScheduleRequest
 from core.uow import UnitOfWork
-
-HANDLERS = {
-    "pause": campaign_actions.pause_campaign,
-    "resume": campaign_actions.resume_campaign,
-    "cancel": campaign_actions.cancel_campaign,
-}
 
 
 async def show_list(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int,
@@ -116,22 +110,17 @@ async def _change(uow: UnitOfWork, admin_id: int, tenant_id: int, admin_ids: fro
     campaign = await campaigns.get_campaign(
         uow, actor, format_id("campaign", campaign_id), lock=True
     )
-    if action == "execute":
-        # The progress message follows from the campaign.started event, after commit.
-        await campaign_actions.execute_campaign(
-            uow, actor, campaign, ExecuteOptions(), admin_ids=tuple(admin_ids)
-        )
-    elif action == "test_send":
-        options = ExecuteOptions(test_mode=True, test_recipients=[str(admin_id)])
-        await campaign_actions.execute_campaign(uow, actor, campaign, options)
-    elif action == "clone":
-        copy = await campaigns.clone_campaign(uow, actor, campaign, CloneOptions())
-        return f"Cloned as camp_{copy.id}"
-    elif action == "delete":
-        await campaigns.delete_campaign(uow, actor, campaign)
+    step = Action(action)
+    options, admins = None, tuple(admin_ids)
+    if step is Action.TEST_SEND:
+        # A test from the card goes to the admin who pressed it, not to every admin.
+        options, admins = ExecuteOptions(test_mode=True, test_recipients=[str(admin_id)]), ()
+    # After an execute, the progress message follows from the campaign.started event.
+    result = await campaign_actions.perform(uow, actor, campaign, step, options, admin_ids=admins)
+    if result.created is not None:
+        return f"Cloned as camp_{result.created.id}"
+    if step is Action.DELETE:
         return "Deleted"
-    else:
-        await HANDLERS[action](uow, actor, campaign)
     return f"{action}: done"
 
 
@@ -172,7 +161,8 @@ async def on_schedule_date(
         campaign = await campaigns.get_campaign(
             uow, actor, format_id("campaign", data["campaign_id"]), lock=True
         )
-        await campaign_actions.schedule_campaign(uow, actor, campaign, at, data["zone"])
+        when = ScheduleRequest.model_construct(scheduled_at=at, timezone=data["zone"])
+        await campaign_actions.perform(uow, actor, campaign, Action.SCHEDULE, when)
         await uow.commit()
     except ValueError as exc:
         await message.answer(f"{escape(str(exc))} Or /cancel.")

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from aiogram import Bot
 
+from core.campaign_types.base import UnknownCampaignType
+from core.campaign_types.registry import policy_for
 from core.context import CoreContext
-from core.delivery.content import send_content
 from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.health import TelegramHealth
 from core.delivery.jobs import EngineSettings, Job
@@ -22,6 +23,7 @@ from core.delivery.results import Batch, apply_outcome
 from core.delivery.run_rules import RunRules
 from core.delivery.writeback import recover_dead_claims, write_results
 from core.events import DomainEvent
+from core.models import CampaignType
 from storage.models import Execution
 from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.deliveries import (
@@ -144,13 +146,22 @@ class DeliveryEngine:
                 log.exception("heartbeat failed")
 
     async def _refresh_jobs(self) -> list[Job]:
+        untyped: dict[int, str] = {}  # runs whose campaign type has no delivery policy
         async with self.core.uow() as uow:
             executions = await ExecutionRepository(uow.session).running()
             for execution in executions:
                 if execution.id not in self._jobs:
-                    self._jobs[execution.id] = await self._job(
-                        CampaignRepository(uow.session), execution
-                    )
+                    try:
+                        self._jobs[execution.id] = await self._job(
+                            CampaignRepository(uow.session), execution
+                        )
+                    except UnknownCampaignType as exc:
+                        untyped[execution.id] = exc.message
+        for execution_id, reason in untyped.items():
+            # Failed rather than retried: the type will not gain a policy while it runs.
+            async with self.core.uow() as uow:
+                await fail_execution(uow, execution_id, reason)
+        executions = [e for e in executions if e.id not in untyped]
         running = {e.id for e in executions}
         # No batch is being dispatched now (this loop does both): jobs of executions that
         # stopped running are forgotten, and come back from the database if resumed.
@@ -170,6 +181,7 @@ class DeliveryEngine:
             priority=execution.priority,
             test_mode=execution.test_mode,
             paid=bool(campaign and campaign.allow_paid_broadcast),
+            policy=policy_for(campaign.type if campaign else CampaignType.MESSAGE),
             messages=list(execution.messages or (campaign.messages if campaign else None) or []),
             rules=RunRules.from_settings(execution.settings),
         )
@@ -326,7 +338,7 @@ class DeliveryEngine:
         slot: SendSlot,
     ) -> Outcome:
         try:
-            message = await send_content(
+            message = await job.policy.send(
                 self.bot,
                 chat_id,
                 job.content(row.variation),

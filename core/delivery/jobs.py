@@ -6,8 +6,9 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass, field
+from typing import Any
 
-from core.delivery.content import Content, content_for
+from core.campaign_types.base import DeliveryPolicy, Prepared
 from core.delivery.results import RetryPolicy
 from core.delivery.run_rules import RunRules
 
@@ -36,7 +37,7 @@ class EngineSettings:
 
 @dataclass
 class Job:
-    """What the engine knows about one running execution."""
+    """What the engine knows about one running execution; `policy` is its campaign type's."""
 
     execution_id: int
     campaign_id: int
@@ -44,12 +45,13 @@ class Job:
     priority: int
     paid: bool
     test_mode: bool
-    variants: dict[int, Content] = field(default_factory=dict)
-    messages: list[dict[str, object]] = field(default_factory=list)
+    policy: DeliveryPolicy[Any]
+    variants: dict[int, Prepared] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     rules: RunRules = field(default_factory=RunRules)
 
-    def content(self, variation: int) -> Content:
-        """The (cached) content of a variation."""
+    def content(self, variation: int) -> Prepared:
+        """The content of a variation, prepared by the policy once per run."""
         if variation not in self.variants:
-            self.variants[variation] = content_for(self.messages, variation)  # type: ignore[arg-type]
+            self.variants[variation] = self.policy.prepare(self.messages, variation)
         return self.variants[variation]

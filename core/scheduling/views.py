@@ -1,9 +1,9 @@
-"""Read models of scheduled campaigns: the spec's shapes, figures from executions."""
+"""Read models of scheduled campaigns: typed views, figures from executions (api/ shapes JSON)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from core.context import Actor
 from core.errors import ValidationFailed
@@ -28,46 +28,75 @@ def _rate(sent: int, failed: int) -> float:
     return round(100.0 * sent / (sent + failed), 1) if sent + failed else 0.0
 
 
-def render(schedule: Schedule, totals: dict[str, int] | None) -> dict[str, Any]:
-    """A schedule in the shape of scheduled-campaigns-api.md."""
+@dataclass(frozen=True)
+class ScheduleFigures:
+    """What a schedule's runs have done so far."""
+
+    total_runs: int
+    total_messages_sent: int
+    avg_delivery_rate: float
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """A schedule with its figures and the actions its status allows."""
+
+    schedule: Schedule
+    statistics: ScheduleFigures
+    allowed_actions: list[str]
+
+
+def view(schedule: Schedule, totals: dict[str, int] | None) -> ScheduleView:
+    """A schedule with the figures of its runs (`totals`: runs, sent, failed; None: no runs)."""
     totals = totals or {"runs": 0, "sent": 0, "failed": 0}
-    public_id = format_id("schedule", schedule.id)
-    return {
-        "_id": public_id,
-        "id": public_id,
-        "campaignId": format_id("campaign", schedule.campaign_id),
-        "campaignName": schedule.name,
-        "type": schedule.type,
-        "schedule": schedule.schedule,
-        "targetAudience": schedule.target_audience or {"type": "campaign"},
-        "messageConfig": schedule.message_config,
-        "deliverySettings": schedule.delivery_settings,
-        "notifications": schedule.notifications,
-        "status": schedule.status,
-        "allowedActions": allowed(schedule.status),
-        "execution": {
-            "nextRunAt": schedule.next_run_at,
-            "lastRunAt": schedule.last_run_at,
-            "runCount": schedule.run_count,
-        },
-        "statistics": {
-            "totalRuns": totals["runs"],
-            "totalMessagesSent": totals["sent"],
-            "avgDeliveryRate": _rate(totals["sent"], totals["failed"]),
-        },
-        "pausedAt": schedule.paused_at,
-        "createdAt": schedule.created_at,
-        "updatedAt": schedule.updated_at,
-    }
+    figures = ScheduleFigures(
+        total_runs=totals["runs"],
+        total_messages_sent=totals["sent"],
+        avg_delivery_rate=_rate(totals["sent"], totals["failed"]),
+    )
+    return ScheduleView(schedule, figures, allowed(schedule.status))
 
 
-async def render_many(uow: UnitOfWork, schedules: list[Schedule]) -> list[dict[str, Any]]:
+async def view_many(uow: UnitOfWork, schedules: list[Schedule]) -> list[ScheduleView]:
     """Several schedules with their figures (one aggregate query)."""
     totals = await ScheduleRepository(uow.session).totals([s.id for s in schedules])
-    return [render(s, totals.get(s.id)) for s in schedules]
+    return [view(s, totals.get(s.id)) for s in schedules]
 
 
-async def history(uow: UnitOfWork, schedule: Schedule, limit: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunRecord:
+    """A planned run that was no test: what its execution did."""
+
+    run_at: datetime
+    status: str
+    messages_sent: int
+    errors: int
+    duration: float | None
+    execution_id: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A planned run (tests included) as a job."""
+
+    id: str
+    status: str
+    scheduled_for: datetime
+    completed_at: datetime | None
+    test: bool
+
+
+@dataclass(frozen=True)
+class ScheduleHistory:
+    """Executions and jobs of a schedule, newest first."""
+
+    schedule: Schedule
+    executions: list[RunRecord]
+    jobs: list[JobRecord]
+
+
+async def history(uow: UnitOfWork, schedule: Schedule, limit: int) -> ScheduleHistory:
     """Executions and jobs of a schedule, newest first."""
     runs = await ScheduleRepository(uow.session).runs(schedule.id, limit)
     executions, jobs = [], []
@@ -78,38 +107,42 @@ async def history(uow: UnitOfWork, schedule: Schedule, limit: int) -> dict[str, 
             duration = round((execution.finished_at - execution.started_at).total_seconds(), 3)
         if not run.test:
             executions.append(
-                {
-                    "runAt": run.scheduled_for,
-                    "status": status,
-                    "messagesSent": execution.sent_count if execution else 0,
-                    "errors": execution.failed_count if execution else 0,
-                    "duration": duration,
-                    "executionId": format_id("execution", execution.id) if execution else None,
-                    "detail": run.detail,
-                }
+                RunRecord(
+                    run_at=run.scheduled_for,
+                    status=status,
+                    messages_sent=execution.sent_count if execution else 0,
+                    errors=execution.failed_count if execution else 0,
+                    duration=duration,
+                    execution_id=format_id("execution", execution.id) if execution else None,
+                    detail=run.detail,
+                )
             )
         jobs.append(
-            {
-                "_id": format_id("schedule_run", run.id),
-                "status": "completed" if status == "success" else status,
-                "scheduledFor": run.scheduled_for,
-                "completedAt": execution.finished_at if execution else None,
-                "test": run.test,
-            }
+            JobRecord(
+                id=format_id("schedule_run", run.id),
+                status="completed" if status == "success" else status,
+                scheduled_for=run.scheduled_for,
+                completed_at=execution.finished_at if execution else None,
+                test=run.test,
+            )
         )
-    return {
-        "campaign": {
-            "id": format_id("schedule", schedule.id),
-            "name": schedule.name,
-            "type": schedule.type,
-            "status": schedule.status,
-        },
-        "executions": executions,
-        "jobs": jobs,
-    }
+    return ScheduleHistory(schedule, executions, jobs)
 
 
-async def statistics(uow: UnitOfWork, actor: Actor, period: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PeriodStatistics:
+    """Aggregates over every schedule of a tenant for a period."""
+
+    period: str
+    total_campaigns: int
+    active_campaigns: int
+    total_runs: int
+    total_messages_sent: int
+    total_delivered: int
+    avg_delivery_rate: float
+
+
+async def statistics(uow: UnitOfWork, actor: Actor, period: str) -> PeriodStatistics:
     """Aggregates over every schedule of the tenant for a period (case-insensitive: 7D = 7d)."""
     period = period.lower()
     if period not in PERIODS:
@@ -121,12 +154,12 @@ async def statistics(uow: UnitOfWork, actor: Actor, period: str) -> dict[str, An
     since: datetime = uow.clock() - PERIODS[period]
     figures = await repo.period_totals(actor.tenant_id, since)
     by_status = await repo.counts_by_status(actor.tenant_id)
-    return {
-        "period": period,
-        "totalCampaigns": sum(by_status.values()),
-        "activeCampaigns": by_status.get("active", 0) + by_status.get("scheduled", 0),
-        "totalRuns": figures["runs"],
-        "totalMessagesSent": figures["sent"],
-        "totalDelivered": figures["sent"],
-        "avgDeliveryRate": _rate(figures["sent"], figures["failed"]),
-    }
+    return PeriodStatistics(
+        period=period,
+        total_campaigns=sum(by_status.values()),
+        active_campaigns=by_status.get("active", 0) + by_status.get("scheduled", 0),
+        total_runs=figures["runs"],
+        total_messages_sent=figures["sent"],
+        total_delivered=figures["sent"],
+        avg_delivery_rate=_rate(figures["sent"], figures["failed"]),
+    )

@@ -1,0 +1,1 @@
+"""Campaign-type behaviour: one delivery policy per type, looked up in `registry`."""
