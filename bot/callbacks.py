@@ -41,7 +41,7 @@ class ScheduleAct(CallbackData, prefix="sa"):
 
 
 class Choice(CallbackData, prefix="w"):
-    """A wizard answer given by a button."""
+    """A wizard answer given by a button: the step's name (its state's) and the value."""
 
     step: str
     value: str

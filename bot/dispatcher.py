@@ -9,7 +9,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.middlewares import UnitOfWorkMiddleware
 from bot.progress import ProgressReporter
-from bot.routers import admin, campaigns, clicks, errors, subscribers, wizard
+from bot.routers import audience, campaigns, clicks, errors, menu, schedules, subscribers, wizard
 from core.context import CoreContext
 
 PUBLIC_COMMANDS = [
@@ -49,7 +49,9 @@ def build_dispatcher(
         clicks.build_router(),
         wizard.build_router(),
         campaigns.build_router(),
-        admin.build_router(),
+        menu.build_router(),
+        audience.build_router(),
+        schedules.build_router(),
         subscribers.build_router(),
         errors.build_router(),
     )

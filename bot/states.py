@@ -6,13 +6,14 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class NewCampaign(StatesGroup):
-    """The new-campaign wizard, in order."""
+    """The new-campaign wizard, in order (bot/routers/wizard/steps.py defines each step)."""
 
     name = State()
     type = State()
     content = State()
     buttons = State()
     audience = State()
+    segment = State()
     audience_value = State()
     variant = State()
     variant_content = State()

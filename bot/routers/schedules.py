@@ -1,4 +1,4 @@
-"""Admin menu, help, audience overview and schedules (admins only)."""
+"""Schedules: the list and its pause, resume and delete buttons (admins only)."""
 
 from __future__ import annotations
 
@@ -6,59 +6,16 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Menu, ScheduleAct
 from bot.filters import IsAdmin
-from bot.views import MENU_TEXT, menu, schedule_list
+from bot.views import schedule_list
 from core.admins import admin_actor
 from core.errors import DomainError
 from core.ids import format_id
 from core.scheduling import service as schedules
-from core.segments import list_segments, segment_size
-from core.subscribers import counts_by_status
 from core.uow import UnitOfWork
-
-HELP = (
-    "<b>Admin help</b>\n"
-    "/new — create a campaign step by step (/cancel stops at any step)\n"
-    "/campaigns — list, open a card, execute, pause, resume, cancel, clone, statistics\n"
-    "/schedules — recurring and scheduled sends\n"
-    "/audience — subscribers by status and segment sizes\n"
-    "/menu — this menu"
-)
-
-
-async def show_menu(message: Message, state: FSMContext) -> None:
-    """/menu: a fresh start (an unfinished wizard or schedule prompt is left behind)."""
-    await state.clear()
-    await message.answer(MENU_TEXT, reply_markup=menu())
-
-
-async def show_help(event: Message | CallbackQuery) -> None:
-    """/help for admins."""
-    target = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-    await target.answer(HELP)  # type: ignore[union-attr]
-
-
-async def show_audience(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
-    """Counts by status and segment sizes."""
-    target = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-    actor = admin_actor(tenant_id, 0)
-    counts = await counts_by_status(uow, actor)
-    lines = ["<b>Audience</b>", *(f"{status}: {count}" for status, count in counts.items())]
-    page = await list_segments(uow, actor, page=1, limit=20)
-    if page.items:
-        lines.append("\n<b>Segments</b>")
-        for segment in page.items:
-            size = await segment_size(uow, segment)
-            lines.append(f"{escape(segment.name)} ({format_id('segment', segment.id)}): {size}")
-    await target.answer("\n".join(lines))  # type: ignore[union-attr]
 
 
 async def show_schedules(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
@@ -105,16 +62,11 @@ async def schedule_action(
 
 
 def build_router() -> Router:
-    """Admin-only screens."""
-    router = Router(name="admin")
+    """/schedules, its menu entry and the schedule buttons."""
+    router = Router(name="schedules")
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
-    router.message.register(show_menu, Command("menu"))
-    router.message.register(show_help, Command("help"))
-    router.message.register(show_audience, Command("audience"))
     router.message.register(show_schedules, Command("schedules"))
-    router.callback_query.register(show_help, Menu.filter(F.section == "help"))
-    router.callback_query.register(show_audience, Menu.filter(F.section == "audience"))
     router.callback_query.register(show_schedules, Menu.filter(F.section == "schedules"))
     router.callback_query.register(schedule_action, ScheduleAct.filter())
     return router
