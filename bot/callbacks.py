@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
+
+from core.lifecycle import Action, Status
+from core.scheduling.lifecycle import ScheduleAction
+
+
+class Section(StrEnum):
+    """The entries of the admin main menu."""
+
+    NEW = "new"
+    CAMPAIGNS = "campaigns"
+    SCHEDULES = "schedules"
+    AUDIENCE = "audience"
+    HELP = "help"
+
+
+class Move(StrEnum):
+    """Wizard navigation."""
+
+    BACK = "back"
+    CANCEL = "cancel"
 
 
 class Menu(CallbackData, prefix="m"):
-    """A main-menu entry: new, campaigns, schedules, audience, help."""
+    """A main-menu entry."""
 
-    section: str
+    section: Section
 
 
 class CampaignPage(CallbackData, prefix="cp"):
-    """A page of the campaign list, optionally filtered by status."""
+    """A page of the campaign list; `status` None lists every status."""
 
     page: int
-    status: str = "all"
+    status: Status | None = None
 
 
 class CampaignCard(CallbackData, prefix="cc"):
@@ -25,18 +47,24 @@ class CampaignCard(CallbackData, prefix="cc"):
 
 
 class CampaignAct(CallbackData, prefix="ca"):
-    """An action on a campaign; `confirmed` marks the second press of a destructive one."""
+    """A lifecycle action on a campaign; `confirmed` marks the second press of a destructive one."""
 
     campaign_id: int
-    action: str
+    action: Action
     confirmed: bool = False
 
 
+class CampaignStats(CallbackData, prefix="cs"):
+    """A campaign's statistics and chart."""
+
+    campaign_id: int
+
+
 class ScheduleAct(CallbackData, prefix="sa"):
-    """An action on a schedule (list, pause, resume, delete)."""
+    """An action on a schedule (pause, resume, delete)."""
 
     schedule_id: int
-    action: str
+    action: ScheduleAction
     confirmed: bool = False
 
 
@@ -50,4 +78,4 @@ class Choice(CallbackData, prefix="w"):
 class Nav(CallbackData, prefix="nav"):
     """Wizard navigation: back or cancel."""
 
-    action: str
+    action: Move

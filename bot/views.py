@@ -7,23 +7,37 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, Menu, ScheduleAct
+from bot.callbacks import (
+    CampaignAct,
+    CampaignCard,
+    CampaignPage,
+    CampaignStats,
+    Menu,
+    ScheduleAct,
+    Section,
+)
+from core.lifecycle import Action, Status
+from core.scheduling.lifecycle import ScheduleAction, ScheduleStatus
 from storage.models import Campaign
 from storage.models_scheduling import Schedule
 from storage.repositories.campaign_list import CampaignRow
 
-STATUS_FILTERS = ("all", "draft", "scheduled", "active", "paused", "completed", "cancelled")
+# The list's status filters; None is "all".
+STATUS_FILTERS: tuple[Status | None, ...] = (
+    None, Status.DRAFT, Status.SCHEDULED, Status.ACTIVE, Status.PAUSED, Status.COMPLETED,
+    Status.CANCELLED,
+)  # fmt: skip
 ACTION_LABELS = {
-    "execute": "▶️ Execute",
-    "schedule": "🕒 Schedule",
-    "pause": "⏸ Pause",
-    "resume": "▶️ Resume",
-    "cancel": "⛔ Cancel",
-    "clone": "📄 Clone",
-    "delete": "🗑 Delete",
-    "test_send": "🧪 Test send to me",
+    Action.EXECUTE: "▶️ Execute",
+    Action.SCHEDULE: "🕒 Schedule",
+    Action.PAUSE: "⏸ Pause",
+    Action.RESUME: "▶️ Resume",
+    Action.CANCEL: "⛔ Cancel",
+    Action.CLONE: "📄 Clone",
+    Action.DELETE: "🗑 Delete",
+    Action.TEST_SEND: "🧪 Test send to me",
 }
-DESTRUCTIVE = frozenset({"cancel", "delete"})
+DESTRUCTIVE = frozenset({Action.CANCEL, Action.DELETE})
 PAGE_SIZE = 8
 MENU_TEXT = "<b>Admin menu</b>\nWhat would you like to do?"
 
@@ -31,16 +45,16 @@ MENU_TEXT = "<b>Admin menu</b>\nWhat would you like to do?"
 def menu() -> InlineKeyboardMarkup:
     """The admin main menu."""
     builder = InlineKeyboardBuilder()
-    for section, label in (("new", "➕ New campaign"), ("campaigns", "📣 Campaigns"),
-                           ("schedules", "🗓 Schedules"), ("audience", "👥 Audience"),
-                           ("help", "❓ Help")):  # fmt: skip
+    for section, label in ((Section.NEW, "➕ New campaign"), (Section.CAMPAIGNS, "📣 Campaigns"),
+                           (Section.SCHEDULES, "🗓 Schedules"), (Section.AUDIENCE, "👥 Audience"),
+                           (Section.HELP, "❓ Help")):  # fmt: skip
         builder.button(text=label, callback_data=Menu(section=section))
     builder.adjust(1, 2, 2)
     return builder.as_markup()
 
 
 def campaign_list(
-    campaigns: list[CampaignRow], page: int, pages: int, status: str
+    campaigns: list[CampaignRow], page: int, pages: int, status: Status | None
 ) -> InlineKeyboardMarkup:
     """One button per campaign, status filters, paging."""
     builder = InlineKeyboardBuilder()
@@ -51,9 +65,11 @@ def campaign_list(
         )
     builder.adjust(1)
     filters = InlineKeyboardBuilder()
-    for name in STATUS_FILTERS:
-        mark = "• " if name == status else ""
-        filters.button(text=f"{mark}{name}", callback_data=CampaignPage(page=1, status=name))
+    for choice in STATUS_FILTERS:
+        mark = "• " if choice == status else ""
+        filters.button(
+            text=f"{mark}{filter_label(choice)}", callback_data=CampaignPage(page=1, status=choice)
+        )
     filters.adjust(4)
     paging = InlineKeyboardBuilder()
     if page > 1:
@@ -65,6 +81,11 @@ def campaign_list(
     )
 
 
+def filter_label(status: Status | None) -> str:
+    """A status filter as the list names it."""
+    return "all" if status is None else status.value
+
+
 def card_text(campaign: Campaign, audience: int) -> str:
     """Key facts of a campaign (HTML)."""
     lines = [
@@ -73,7 +94,7 @@ def card_text(campaign: Campaign, audience: int) -> str:
         f"Audience now: {audience} · Sent: {campaign.sent_count} · Failed: {campaign.failed_count}",
         f"Clicks: {campaign.clicked_count} · Runs: {campaign.executions_total}",
     ]
-    if campaign.scheduled_at and campaign.status == "scheduled":
+    if campaign.scheduled_at and campaign.status == Status.SCHEDULED:
         lines.append(f"Scheduled: {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC")
     return "\n".join(lines)
 
@@ -81,25 +102,24 @@ def card_text(campaign: Campaign, audience: int) -> str:
 def card_keyboard(campaign: Campaign, actions: list[str]) -> InlineKeyboardMarkup:
     """Only the actions the lifecycle allows now, plus statistics."""
     builder = InlineKeyboardBuilder()
-    for action in actions:
+    for name in actions:
+        action = Action(name)
         if action in ACTION_LABELS:
             builder.button(
                 text=ACTION_LABELS[action],
                 callback_data=CampaignAct(campaign_id=campaign.id, action=action),
             )
-    builder.button(
-        text="📊 Statistics", callback_data=CampaignAct(campaign_id=campaign.id, action="stats")
-    )
+    builder.button(text="📊 Statistics", callback_data=CampaignStats(campaign_id=campaign.id))
     builder.button(text="« Campaigns", callback_data=CampaignPage(page=1))
     builder.adjust(2)
     return builder.as_markup()
 
 
-def confirm_keyboard(campaign_id: int, action: str) -> InlineKeyboardMarkup:
+def confirm_keyboard(campaign_id: int, action: Action) -> InlineKeyboardMarkup:
     """Are you sure?"""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=f"Yes, {action}",
+        text=f"Yes, {action.value}",
         callback_data=CampaignAct(campaign_id=campaign_id, action=action, confirmed=True),
     )
     builder.button(text="No", callback_data=CampaignCard(campaign_id=campaign_id))
@@ -110,19 +130,19 @@ def schedule_list(schedules: list[Schedule]) -> InlineKeyboardMarkup:
     """Pause / resume / delete per schedule."""
     builder = InlineKeyboardBuilder()
     for schedule in schedules:
-        if schedule.status in ("active", "scheduled"):
+        if schedule.status in (ScheduleStatus.ACTIVE, ScheduleStatus.SCHEDULED):
             builder.button(
                 text=f"⏸ {schedule.name}",
-                callback_data=ScheduleAct(schedule_id=schedule.id, action="pause"),
+                callback_data=ScheduleAct(schedule_id=schedule.id, action=ScheduleAction.PAUSE),
             )
-        elif schedule.status == "paused":
+        elif schedule.status == ScheduleStatus.PAUSED:
             builder.button(
                 text=f"▶️ {schedule.name}",
-                callback_data=ScheduleAct(schedule_id=schedule.id, action="resume"),
+                callback_data=ScheduleAct(schedule_id=schedule.id, action=ScheduleAction.RESUME),
             )
         builder.button(
             text=f"🗑 {schedule.name}",
-            callback_data=ScheduleAct(schedule_id=schedule.id, action="delete"),
+            callback_data=ScheduleAct(schedule_id=schedule.id, action=ScheduleAction.DELETE),
         )
     builder.adjust(2)
     return builder.as_markup()

@@ -8,7 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import Menu
+from bot.callbacks import Menu, Section
 from bot.filters import IsAdmin
 from core.admins import admin_actor
 from core.ids import format_id
@@ -40,5 +40,5 @@ def build_router() -> Router:
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
     router.message.register(show_audience, Command("audience"))
-    router.callback_query.register(show_audience, Menu.filter(F.section == "audience"))
+    router.callback_query.register(show_audience, Menu.filter(F.section == Section.AUDIENCE))
     return router

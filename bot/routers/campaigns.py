@@ -10,7 +10,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, Menu
+from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, CampaignStats, Menu, Section
 from bot.filters import NOT_A_COMMAND, IsAdmin
 from bot.states import ScheduleCampaign
 from bot.views import (
@@ -20,6 +20,7 @@ from bot.views import (
     card_keyboard,
     card_text,
     confirm_keyboard,
+    filter_label,
 )
 from core import campaign_actions, campaigns, drafts, statistics
 from core.admins import admin_actor, admin_timezone
@@ -35,13 +36,13 @@ async def show_list(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: 
                     callback_data: CampaignPage | None = None) -> None:  # fmt: skip
     """A page of campaigns with status filters."""
     page = callback_data.page if isinstance(callback_data, CampaignPage) else 1
-    status = callback_data.status if isinstance(callback_data, CampaignPage) else "all"
+    status = callback_data.status if isinstance(callback_data, CampaignPage) else None
     found = await campaigns.list_campaigns(
-        uow, admin_actor(tenant_id, 0), status=None if status == "all" else status, type_=None,
+        uow, admin_actor(tenant_id, 0), status=status, type_=None,
         search=None, sort="-createdAt", page=page, limit=PAGE_SIZE,
     )  # fmt: skip
     pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
-    text = f"<b>Campaigns</b> ({escape(status)}): {found.total} · page {page}/{pages}"
+    text = f"<b>Campaigns</b> ({filter_label(status)}): {found.total} · page {page}/{pages}"
     markup = campaign_list(found.items, page, pages, status)
     if isinstance(event, CallbackQuery):
         await event.answer()
@@ -76,13 +77,10 @@ async def act(query: CallbackQuery, callback_data: CampaignAct, state: FSMContex
     action, campaign_id = callback_data.action, callback_data.campaign_id
     if action in DESTRUCTIVE and not callback_data.confirmed:
         await query.answer()
-        await message.answer(f"Really {action} camp_{campaign_id}? This cannot be undone.",
+        await message.answer(f"Really {action.value} camp_{campaign_id}? This cannot be undone.",
                              reply_markup=confirm_keyboard(campaign_id, action))  # fmt: skip
         return
-    if action == "stats":
-        await _send_stats(query, uow, tenant_id, campaign_id)
-        return
-    if action == "schedule":
+    if action is Action.SCHEDULE:
         await query.answer()
         zone = await admin_timezone(uow, tenant_id, query.from_user.id) or "UTC"
         await state.set_state(ScheduleCampaign.date)
@@ -97,20 +95,19 @@ async def act(query: CallbackQuery, callback_data: CampaignAct, state: FSMContex
         await query.answer(exc.message[:190], show_alert=True)
         return
     await query.answer(done)
-    if action == "delete":
+    if action is Action.DELETE:
         await message.answer(f"camp_{campaign_id} deleted.")
-    elif action != "clone":
+    elif action is not Action.CLONE:
         await _card(message, uow, tenant_id, campaign_id)
 
 
 async def _change(uow: UnitOfWork, admin_id: int, tenant_id: int, admin_ids: frozenset[int],
-                  campaign_id: int, action: str) -> str:  # fmt: skip
+                  campaign_id: int, step: Action) -> str:  # fmt: skip
     """Apply a card action under the campaign's row lock; the toast that reports it."""
     actor = admin_actor(tenant_id, admin_id)
     campaign = await campaigns.get_campaign(
         uow, actor, format_id("campaign", campaign_id), lock=True
     )
-    step = Action(action)
     options, admins = None, tuple(admin_ids)
     if step is Action.TEST_SEND:
         # A test from the card goes to the admin who pressed it, not to every admin.
@@ -121,13 +118,14 @@ async def _change(uow: UnitOfWork, admin_id: int, tenant_id: int, admin_ids: fro
         return f"Cloned as camp_{result.created.id}"
     if step is Action.DELETE:
         return "Deleted"
-    return f"{action}: done"
+    return f"{step.value}: done"
 
 
-async def _send_stats(
-    query: CallbackQuery, uow: UnitOfWork, tenant_id: int, campaign_id: int
+async def show_stats(
+    query: CallbackQuery, callback_data: CampaignStats, uow: UnitOfWork, tenant_id: int
 ) -> None:
     """The statistics caption and chart; read without a lock, drawn after the transaction ends."""
+    campaign_id = callback_data.campaign_id
     try:
         campaign = await campaigns.get_campaign(
             uow, admin_actor(tenant_id, 0), format_id("campaign", campaign_id)
@@ -182,10 +180,11 @@ def build_router() -> Router:
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
     router.message.register(show_list, Command("campaigns"))
-    router.callback_query.register(show_list, Menu.filter(F.section == "campaigns"))
+    router.callback_query.register(show_list, Menu.filter(F.section == Section.CAMPAIGNS))
     router.callback_query.register(show_list, CampaignPage.filter())
     router.callback_query.register(show_card, CampaignCard.filter())
     router.callback_query.register(act, CampaignAct.filter())
+    router.callback_query.register(show_stats, CampaignStats.filter())
     router.message.register(
         on_schedule_date, StateFilter(ScheduleCampaign.date), F.text, NOT_A_COMMAND
     )

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import Menu
+from bot.callbacks import Menu, Section
 from bot.filters import IsAdmin
 from bot.views import MENU_TEXT, menu
 
@@ -42,5 +42,5 @@ def build_router() -> Router:
     router.callback_query.filter(IsAdmin())
     router.message.register(show_menu, Command("menu"))
     router.message.register(show_help, Command("help"))
-    router.callback_query.register(show_help, Menu.filter(F.section == "help"))
+    router.callback_query.register(show_help, Menu.filter(F.section == Section.HELP))
     return router

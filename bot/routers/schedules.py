@@ -8,13 +8,14 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import Menu, ScheduleAct
+from bot.callbacks import Menu, ScheduleAct, Section
 from bot.filters import IsAdmin
 from bot.views import schedule_list
 from core.admins import admin_actor
 from core.errors import DomainError
 from core.ids import format_id
 from core.scheduling import service as schedules
+from core.scheduling.lifecycle import ScheduleAction
 from core.uow import UnitOfWork
 
 
@@ -47,18 +48,21 @@ async def schedule_action(
         row = await schedules.get_schedule(
             uow, actor, format_id("schedule", callback_data.schedule_id), lock=True
         )
-        if callback_data.action == "pause":
-            await schedules.pause_schedule(uow, actor, row)
-        elif callback_data.action == "resume":
-            await schedules.resume_schedule(uow, actor, row)
-        else:
-            await schedules.delete_schedule(uow, actor, row)
+        await BUTTONS[callback_data.action](uow, actor, row)
         await uow.commit()
     except DomainError as exc:
         await uow.rollback()
         await query.answer(exc.message[:190], show_alert=True)
         return
-    await query.answer(f"Done: {callback_data.action}")
+    await query.answer(f"Done: {callback_data.action.value}")
+
+
+# The schedule buttons; a forged action outside these is not handled (the filter below).
+BUTTONS = {
+    ScheduleAction.PAUSE: schedules.pause_schedule,
+    ScheduleAction.RESUME: schedules.resume_schedule,
+    ScheduleAction.DELETE: schedules.delete_schedule,
+}
 
 
 def build_router() -> Router:
@@ -67,6 +71,6 @@ def build_router() -> Router:
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
     router.message.register(show_schedules, Command("schedules"))
-    router.callback_query.register(show_schedules, Menu.filter(F.section == "schedules"))
-    router.callback_query.register(schedule_action, ScheduleAct.filter())
+    router.callback_query.register(show_schedules, Menu.filter(F.section == Section.SCHEDULES))
+    router.callback_query.register(schedule_action, ScheduleAct.filter(F.action.in_(BUTTONS)))
     return router

@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import Choice, Menu, Nav
+from bot.callbacks import Choice, Menu, Move, Nav, Section
 from bot.capture import message_content
 from bot.filters import NOT_A_COMMAND, IsAdmin
 from bot.routers.wizard.step import Answer, ContentAnswer, Facts, Step, Turn
@@ -148,7 +148,7 @@ def _register(router: Router, step: Step) -> None:
     here = StateFilter(step.state)
     if step.back is not None:
         router.callback_query.register(
-            _back(BY_STATE[step.back]), Nav.filter(F.action == "back"), here
+            _back(BY_STATE[step.back]), Nav.filter(F.action == Move.BACK), here
         )
     if step.pressed is not None:
         # A button of an earlier step, pressed later, still answers that step (as it always did).
@@ -169,7 +169,7 @@ def build_router() -> Router:
     router.callback_query.filter(IsAdmin())
     router.message.register(cancel, Command("cancel"))
     router.message.register(start, Command("new"))
-    router.callback_query.register(start_from_menu, Menu.filter(F.section == "new"))
+    router.callback_query.register(start_from_menu, Menu.filter(F.section == Section.NEW))
     for step in STEPS:
         _register(router, step)
     router.callback_query.register(cancel_by_button, Nav.filter())  # after every step's Back

@@ -11,7 +11,7 @@ from aiogram.fsm.state import State
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import Choice, Nav
+from bot.callbacks import Choice, Move, Nav
 from core.admins import admin_actor
 from core.context import Actor
 from core.drafts import Draft
@@ -88,6 +88,6 @@ class Step:
         builder.adjust(self.columns)
         nav = InlineKeyboardBuilder()
         if self.back is not None:
-            nav.button(text="« Back", callback_data=Nav(action="back"))
-        nav.button(text="Cancel", callback_data=Nav(action="cancel"))
+            nav.button(text="« Back", callback_data=Nav(action=Move.BACK))
+        nav.button(text="Cancel", callback_data=Nav(action=Move.CANCEL))
         return InlineKeyboardMarkup(inline_keyboard=[*builder.export(), *nav.export()])
