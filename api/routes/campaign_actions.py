@@ -21,7 +21,7 @@ from api.keys import CORE, actor_of, uow_of
 from api.parsing import parse_body, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope
-from core import campaign_actions as actions
+from core import campaign_commands as actions
 from core import campaigns as service
 from core import statistics
 from core.ids import format_id

@@ -20,7 +20,7 @@ from api.keys import CORE, actor_of, uow_of
 from api.parsing import parse_body, parse_body_collecting, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText
-from core import campaign_actions as actions
+from core import campaign_commands as actions
 from core import campaigns as service
 from core.context import Actor
 from core.errors import Failures, NotFoundError

@@ -22,7 +22,7 @@ from bot.views import (
     confirm_keyboard,
     filter_label,
 )
-from core import campaign_actions, campaigns, drafts, statistics
+from core import campaign_commands, campaigns, drafts, statistics
 from core.admins import admin_actor, admin_timezone
 from core.charts import campaign_chart
 from core.errors import DomainError
@@ -113,7 +113,7 @@ async def _change(uow: UnitOfWork, admin_id: int, tenant_id: int, admin_ids: fro
         # A test from the card goes to the admin who pressed it, not to every admin.
         options, admins = ExecuteOptions(test_mode=True, test_recipients=[str(admin_id)]), ()
     # After an execute, the progress message follows from the campaign.started event.
-    result = await campaign_actions.perform(uow, actor, campaign, step, options, admin_ids=admins)
+    result = await campaign_commands.perform(uow, actor, campaign, step, options, admin_ids=admins)
     if result.created is not None:
         return f"Cloned as camp_{result.created.id}"
     if step is Action.DELETE:
@@ -160,7 +160,7 @@ async def on_schedule_date(
             uow, actor, format_id("campaign", data["campaign_id"]), lock=True
         )
         when = ScheduleRequest.model_construct(scheduled_at=at, timezone=data["zone"])
-        await campaign_actions.perform(uow, actor, campaign, Action.SCHEDULE, when)
+        await campaign_commands.perform(uow, actor, campaign, Action.SCHEDULE, when)
         await uow.commit()
     except ValueError as exc:
         await message.answer(f"{escape(str(exc))} Or /cancel.")

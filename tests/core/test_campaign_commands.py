@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import campaign_actions, campaigns, drafts
+from core import campaign_commands, campaigns, drafts
 from core.context import Actor
 from core.errors import IllegalTransition
 from core.lifecycle import Action
@@ -81,20 +81,20 @@ async def test_perform_runs_each_card_action_through_the_lifecycle(api, auth, co
     actor = actor_of(tenant)
     async with core.uow() as uow:
         campaign, _ = await drafts.confirm(uow, actor, wizard_draft(), ())
-        started = await campaign_actions.perform(uow, actor, campaign, Action.EXECUTE)
+        started = await campaign_commands.perform(uow, actor, campaign, Action.EXECUTE)
         assert started.execution is not None and campaign.status == "active"
-        paused = await campaign_actions.perform(uow, actor, campaign, Action.PAUSE)
+        paused = await campaign_commands.perform(uow, actor, campaign, Action.PAUSE)
         assert paused.transition is not None and campaign.status == "paused"
-        await campaign_actions.perform(uow, actor, campaign, Action.RESUME)
-        copied = await campaign_actions.perform(
+        await campaign_commands.perform(uow, actor, campaign, Action.RESUME)
+        copied = await campaign_commands.perform(
             uow, actor, campaign, Action.CLONE, CloneOptions(name="Again")
         )
         assert copied.created is not None and copied.created.name == "Again"
         assert copied.created.status == "draft" and campaign.status == "active"
         with pytest.raises(IllegalTransition):
-            await campaign_actions.perform(uow, actor, campaign, Action.DELETE)
-        await campaign_actions.perform(uow, actor, campaign, Action.CANCEL)
-        await campaign_actions.perform(uow, actor, campaign, Action.DELETE)
+            await campaign_commands.perform(uow, actor, campaign, Action.DELETE)
+        await campaign_commands.perform(uow, actor, campaign, Action.CANCEL)
+        await campaign_commands.perform(uow, actor, campaign, Action.DELETE)
         assert campaign.status == "cancelled"
 
 
@@ -104,7 +104,7 @@ async def test_a_test_send_from_perform_leaves_the_status_alone(api, auth, core,
     async with core.uow() as uow:
         campaign, _ = await drafts.confirm(uow, actor, wizard_draft(), ())
         options = ExecuteOptions(test_recipients=["1000"])
-        result = await campaign_actions.perform(uow, actor, campaign, Action.TEST_SEND, options)
+        result = await campaign_commands.perform(uow, actor, campaign, Action.TEST_SEND, options)
         assert result.execution is not None and result.execution.test_mode
         assert result.execution.total == 1 and campaign.status == "draft"
 
@@ -115,7 +115,7 @@ async def test_scheduling_reports_the_live_audience(api, auth, core, tenant, clo
     async with core.uow() as uow:
         campaign, _ = await drafts.confirm(uow, actor, wizard_draft(), ())
         when = ScheduleRequest(scheduledAt=clock() + timedelta(hours=2))
-        result = await campaign_actions.perform(uow, actor, campaign, Action.SCHEDULE, when)
+        result = await campaign_commands.perform(uow, actor, campaign, Action.SCHEDULE, when)
         assert (result.audience, campaign.status) == (4, "scheduled")
 
 
@@ -124,7 +124,7 @@ async def test_system_actions_are_not_performed_on_request(api, auth, core, tena
     async with core.uow() as uow:
         campaign, _ = await drafts.confirm(uow, actor, wizard_draft(), ())
         with pytest.raises(ValueError, match="complete"):
-            await campaign_actions.perform(uow, actor, campaign, Action.COMPLETE)
+            await campaign_commands.perform(uow, actor, campaign, Action.COMPLETE)
 
 
 async def test_an_update_that_unschedules_stores_the_draft_audience(api, auth, core, tenant, clock):
@@ -139,7 +139,7 @@ async def test_an_update_that_unschedules_stores_the_draft_audience(api, auth, c
         loaded = await campaigns.get_campaign(uow, actor, f"camp_{campaign.id}", lock=True)
         assert loaded.target_count == 0
         change = CampaignUpdate.model_validate({"name": "Renamed", "status": "draft"})
-        result = await campaign_actions.update(uow, actor, loaded, change)
+        result = await campaign_commands.update(uow, actor, loaded, change)
         assert result.transition is not None and result.transition.action is Action.UNSCHEDULE
         assert (loaded.name, loaded.status, loaded.target_count) == ("Renamed", "draft", 3)
         assert result.audience == 3
