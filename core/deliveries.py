@@ -8,6 +8,7 @@ from core.context import Actor
 from core.errors import ValidationFailed
 from core.ids import format_id, try_parse_id
 from core.lifecycle import Action, transition
+from core.run_lifecycle import DeliveryStatus
 from core.uow import UnitOfWork
 from storage.models import Campaign
 from storage.repositories.deliveries import DeliveryRepository
@@ -15,12 +16,13 @@ from storage.repositories.executions import ExecutionRepository
 from storage.repositories.locks import lock_campaign
 from storage.repositories.paging import Page
 
-LISTABLE = ("pending", "sending", "sent", "failed", "unknown", "skipped")
+LISTABLE = tuple(status.value for status in DeliveryStatus)
+DEFAULT_LISTED = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 
 def parse_statuses(raw: str | None) -> tuple[str, ...]:
     """`failed,unknown` -> a validated tuple (default: failed and unknown)."""
-    statuses = tuple(s.strip() for s in (raw or "failed,unknown").split(",") if s.strip())
+    statuses = tuple(s.strip() for s in (raw or ",".join(DEFAULT_LISTED)).split(",") if s.strip())
     bad = [s for s in statuses if s not in LISTABLE]
     if bad or not statuses:
         raise ValidationFailed(

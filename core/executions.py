@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.context import Actor
-from core.run_lifecycle import EXECUTION_INITIAL
+from core.run_lifecycle import EXECUTION_INITIAL, EXECUTION_STARTED
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign, Execution
@@ -43,26 +44,32 @@ def variation_cutoffs(messages: list[dict[str, Any]]) -> list[int]:
     return [round(original), *bounds]
 
 
+def execution_row(
+    campaign: Campaign, plan: RunPlan, created_by: str, now: datetime
+) -> dict[str, Any]:
+    """The column values of a new execution: pending until its audience is in the ledger."""
+    return {
+        "tenant_id": campaign.tenant_id,
+        "campaign_id": campaign.id,
+        "status": EXECUTION_INITIAL,
+        "trigger": plan.trigger,
+        "test_mode": plan.test_mode,
+        "target_percentage": plan.percentage,
+        "priority": PRIORITY[plan.priority],
+        "started_at": now,
+        "created_by": created_by,
+        "created_at": now,
+        "messages": plan.messages,
+        "schedule_id": plan.schedule_id,
+        "settings": plan.settings,
+    }
+
+
 async def launch(uow: UnitOfWork, actor: Actor, campaign: Campaign, plan: RunPlan) -> Execution:
-    """Insert the execution and snapshot its audience with one INSERT ... SELECT."""
-    now = uow.clock()
+    """Insert the execution, snapshot its audience with one INSERT ... SELECT, start it."""
     executions = ExecutionRepository(uow.session)
     execution = await executions.add(
-        Execution(
-            tenant_id=campaign.tenant_id,
-            campaign_id=campaign.id,
-            status=EXECUTION_INITIAL,
-            trigger=plan.trigger,
-            test_mode=plan.test_mode,
-            target_percentage=plan.percentage,
-            priority=PRIORITY[plan.priority],
-            started_at=now,
-            created_by=actor.label,
-            created_at=now,
-            messages=plan.messages,
-            schedule_id=plan.schedule_id,
-            settings=plan.settings,
-        )
+        Execution(**execution_row(campaign, plan, actor.label, uow.clock()))
     )
     execution.total = await executions.snapshot(
         execution.id,
@@ -73,4 +80,5 @@ async def launch(uow: UnitOfWork, actor: Actor, campaign: Campaign, plan: RunPla
         variation_salt=campaign.id,
         limit=plan.limit,
     )
+    execution.status = EXECUTION_STARTED
     return execution

@@ -10,7 +10,7 @@ from typing import TypeVar
 class ExecutionStatus(StrEnum):
     """Statuses of one run of a campaign (`executions.status`)."""
 
-    PENDING = "pending"  # the column's default; every writer inserts `running` today
+    PENDING = "pending"  # inserted, its audience not yet in the ledger
     RUNNING = "running"
     PAUSED = "paused"
     COMPLETED = "completed"
@@ -33,8 +33,9 @@ E, D = ExecutionStatus, DeliveryStatus
 
 # from status -> the statuses the code moves it to (a write of the same status is no move).
 EXECUTION_TRANSITIONS: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
-    # pause_campaign and cancel_campaign act on every open execution, pending included.
-    E.PENDING: frozenset({E.PAUSED, E.CANCELLED}),
+    # start (once the audience is in the ledger); pause_campaign and cancel_campaign act on
+    # every open execution, pending included.
+    E.PENDING: frozenset({E.RUNNING, E.PAUSED, E.CANCELLED}),
     # pause; cancel; complete_if_done; fail_execution.
     E.RUNNING: frozenset({E.PAUSED, E.CANCELLED, E.COMPLETED, E.FAILED}),
     # resume; cancel; fail_execution.
@@ -44,7 +45,10 @@ EXECUTION_TRANSITIONS: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
     E.CANCELLED: frozenset(),
     E.FAILED: frozenset(),
 }
-EXECUTION_INITIAL = E.RUNNING  # core.executions.launch and scheduled runs insert it
+# core.executions inserts an execution as INITIAL and starts it (STARTED) in the same
+# transaction, in the UPDATE that records its audience's size.
+EXECUTION_INITIAL = E.PENDING
+EXECUTION_STARTED = E.RUNNING
 EXECUTION_TERMINAL = frozenset(s for s, nexts in EXECUTION_TRANSITIONS.items() if not nexts)
 # Executions that have not finished (pause and cancel act on them).
 EXECUTION_OPEN = frozenset({E.PENDING, E.RUNNING, E.PAUSED})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.lifecycle import Status
+from core.run_lifecycle import (
+    DELIVERY_INITIAL,
+    EXECUTION_INITIAL,
+    DeliveryStatus,
+    ExecutionStatus,
+)
 from storage.types import BigIntPK, JSONType, UTCDateTime, utcnow
 
 # SQLite hands a deleted row's id (the highest rowid) to the next insert unless the table is
@@ -40,6 +49,12 @@ class Base(DeclarativeBase):
     """Declarative base with stable constraint names (alembic needs them)."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def status_check(statuses: Iterable[str]) -> CheckConstraint:
+    """CHECK that the table's `status` is one of `statuses` (named ck_<table>_status)."""
+    listed = ", ".join(f"'{status}'" for status in statuses)
+    return CheckConstraint(f"status IN ({listed})", name="status")
 
 
 def table_of(model: type[Base]) -> Table:
@@ -151,6 +166,7 @@ class Campaign(Base):
         Index(None, "tenant_id", "created_at", "id"),
         Index(None, "tenant_id", "status", "created_at", "id"),
         Index(None, "tenant_id", "type", "created_at", "id"),
+        status_check(Status),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -158,7 +174,7 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     type: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT.value)
     goals: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     target_audience: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     strategy: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -192,12 +208,13 @@ class Execution(Base):
     __table_args__ = (
         Index(None, "campaign_id", "created_at"),
         Index(None, "status"),
+        status_check(ExecutionStatus),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=EXECUTION_INITIAL.value)
     trigger: Mapped[str] = mapped_column(String(16), default="manual")
     test_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     target_percentage: Mapped[int] = mapped_column(SmallInteger, default=100)
@@ -228,6 +245,7 @@ class Delivery(Base):
         UniqueConstraint("execution_id", "subscriber_id"),
         Index(None, "execution_id", "status", "id"),
         Index(None, "execution_id", "processed_at"),
+        status_check(DeliveryStatus),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -235,7 +253,7 @@ class Delivery(Base):
     subscriber_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     variation: Mapped[int] = mapped_column(SmallInteger, default=0)
-    status: Mapped[str] = mapped_column(String(8), default="pending")
+    status: Mapped[str] = mapped_column(String(8), default=DELIVERY_INITIAL.value)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error_code: Mapped[str | None] = mapped_column(String(32))

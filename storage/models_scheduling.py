@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import AUTOINCREMENT, Base
+from core.scheduling.lifecycle import ScheduleRunStatus, ScheduleStatus, TriggerJobStatus
+from storage.models import AUTOINCREMENT, Base, status_check
 from storage.types import BigIntPK, JSONType, UTCDateTime, utcnow
 
 
@@ -37,6 +38,7 @@ class Schedule(Base):
         Index(None, "tenant_id", "created_at"),
         Index(None, "status", "next_run_at"),
         Index(None, "campaign_id"),
+        status_check(ScheduleStatus),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -66,6 +68,7 @@ class ScheduleRun(Base):
     __table_args__ = (
         UniqueConstraint("schedule_id", "scheduled_for"),
         Index(None, "schedule_id", "id"),
+        status_check(ScheduleRunStatus),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -106,6 +109,7 @@ class TriggerJob(Base):
     __table_args__ = (
         UniqueConstraint("schedule_id", "event_id"),
         Index(None, "status", "due_at"),
+        status_check(TriggerJobStatus),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -113,7 +117,7 @@ class TriggerJob(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("trigger_events.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=TriggerJobStatus.PENDING.value)
     execution_id: Mapped[int | None] = mapped_column(
         ForeignKey("executions.id", ondelete="SET NULL")
     )

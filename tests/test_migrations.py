@@ -121,3 +121,32 @@ async def test_sqlite_downgrade_from_0012_keeps_rows(tmp_path):
         )
         assert declared == []
     await engine.dispose()
+
+
+STATUS_CHECKED = [
+    "campaigns", "deliveries", "executions", "schedule_runs", "schedules", "trigger_jobs",
+]  # fmt: skip
+CHECKED = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%CHECK (status IN%'"
+
+
+async def test_sqlite_status_checks_come_and_go_keeping_rows_and_triggers(tmp_path):
+    engine = await _seeded_sqlite_at(tmp_path, "0012")
+    await _migrate(engine, "0013")
+    async with engine.begin() as connection:
+        assert sorted(name for (name,) in await _rows(connection, CHECKED)) == STATUS_CHECKED
+        for table in KEPT:
+            assert await _rows(connection, f"SELECT count(*) FROM {table}") == [(1,)], table
+        await connection.execute(text("UPDATE campaigns SET status = 'active' WHERE id = 7"))
+        counted = "SELECT status, n FROM campaign_counts WHERE n > 0"
+        assert await _rows(connection, counted) == [("active", 1)]  # 0004's triggers still count
+    await _migrate(engine, "0012", "downgrade")
+    async with engine.begin() as connection:
+        assert await _rows(connection, CHECKED) == []
+        for table in KEPT:
+            assert await _rows(connection, f"SELECT count(*) FROM {table}") == [(1,)], table
+        declared = await _rows(
+            connection,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'",
+        )
+        assert sorted(name for (name,) in declared) == AUTOINCREMENTED
+    await engine.dispose()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from core.campaign_actions import apply
 from core.context import Actor
 from core.events import DomainEvent
-from core.lifecycle import Action, can
+from core.lifecycle import Action, Status, can
+from core.run_lifecycle import EXECUTION_OPEN, ExecutionStatus
 from core.uow import UnitOfWork
 from storage.models import Execution
 from storage.repositories.campaigns import CampaignRepository
@@ -14,15 +15,21 @@ from storage.repositories.executions import ExecutionRepository
 from storage.repositories.locks import lock_execution
 
 SYSTEM_LABEL = "system:delivery"
-# Executions still able to send; rows of any other execution never go back to the queue.
-LIVE = ("pending", "running", "paused")
+E = ExecutionStatus
+# Why rows of an ended execution are skipped instead of going back to the queue (the rows'
+# error code). Open executions (EXECUTION_OPEN) are still able to send and skip nothing.
+CLOSING_REASONS: dict[str, str] = {
+    E.COMPLETED: "EXECUTION_COMPLETED",
+    E.CANCELLED: "CANCELLED",
+    E.FAILED: "EXECUTION_FAILED",
+}
 
 
 def closing_reason(status: str) -> str | None:
-    """Why rows of an execution in `status` are skipped instead of queued (None: it is live)."""
-    if status in LIVE:
+    """Why rows of an execution in `status` are skipped instead of queued (None: it is open)."""
+    if status in EXECUTION_OPEN:
         return None
-    return "EXECUTION_FAILED" if status == "failed" else "CANCELLED"
+    return CLOSING_REASONS[status]
 
 
 def _finished(uow: UnitOfWork, execution: Execution, reason: str | None = None) -> None:
@@ -66,9 +73,9 @@ async def finalize_if_done(uow: UnitOfWork, execution_id: int) -> bool:
 
 async def complete_if_done(uow: UnitOfWork, execution: Execution | None) -> bool:
     """Like finalize_if_done, for an execution this transaction has already locked."""
-    if execution is None or execution.status != "running" or settled(execution) < execution.total:
+    if execution is None or execution.status != E.RUNNING or settled(execution) < execution.total:
         return False
-    execution.status = "completed"
+    execution.status = E.COMPLETED
     execution.finished_at = uow.clock()
     _finished(uow, execution)
     if execution.test_mode:
@@ -79,7 +86,7 @@ async def complete_if_done(uow: UnitOfWork, execution: Execution | None) -> bool
     campaign.executions_completed += 1
     others = await ExecutionRepository(uow.session).open_for_campaign(campaign.id)
     # A test send still going never keeps the campaign itself from completing.
-    if campaign.status == "active" and not [
+    if campaign.status == Status.ACTIVE and not [
         e for e in others if e.id != execution.id and not e.test_mode
     ]:
         await apply(
@@ -105,12 +112,14 @@ async def fail_execution(uow: UnitOfWork, execution_id: int, reason: str) -> boo
     nothing would ever send them, and a failed run must not look unfinished forever.
     """
     execution = await lock_execution(uow.session, execution_id)
-    if execution is None or execution.status not in ("running", "paused"):
+    if execution is None or execution.status not in (E.RUNNING, E.PAUSED):
         return False
-    execution.status = "failed"
+    execution.status = E.FAILED
     execution.failure_reason = reason
     execution.finished_at = uow.clock()
-    skipped = await DeliveryRepository(uow.session).skip_pending([execution.id], "EXECUTION_FAILED")
+    skipped = await DeliveryRepository(uow.session).skip_pending(
+        [execution.id], CLOSING_REASONS[E.FAILED]
+    )
     execution.skipped_count += skipped[execution.id]
     _finished(uow, execution, reason)
     if execution.test_mode:

@@ -11,13 +11,22 @@ from core.audience import segment_rules
 from core.campaign_actions import start_execution, unschedule_campaign
 from core.context import Actor
 from core.errors import DomainError
-from core.executions import PRIORITY, RunPlan, launch, variation_cutoffs
+from core.executions import RunPlan, execution_row, launch, variation_cutoffs
 from core.ids import format_id, try_parse_id
+from core.lifecycle import Status
 from core.models import ExecuteOptions
 from core.rules import parse_filters
+from core.run_lifecycle import EXECUTION_STARTED
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import MessageConfig, TestRun
-from core.scheduling.lifecycle import next_status
+from core.scheduling.lifecycle import (
+    WAITING_STATUSES,
+    ScheduleAction,
+    ScheduleKind,
+    ScheduleRunStatus,
+    ScheduleStatus,
+    next_status,
+)
 from core.scheduling.parsing import parse_schedule
 from core.scheduling.recurrence import next_occurrence, occurrences
 from core.scheduling.service import target_of
@@ -27,12 +36,17 @@ from storage.audience import AudienceSpec
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, ScheduleRun
 from storage.repositories.campaigns import CampaignRepository
-from storage.repositories.schedules import WAITING_STATUSES, RunAudience, ScheduleRepository
+from storage.repositories.schedules import RunAudience, ScheduleRepository
 from storage.repositories.segments import SegmentRepository
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:scheduler"
 MAX_MISSED_RECORDED = 100
+# Campaigns whose scheduled runs are skipped, with the run's detail.
+NOT_RUNNING: dict[str, str] = {
+    Status.CANCELLED: "the campaign is cancelled",
+    Status.PAUSED: "the campaign is paused",
+}
 
 
 async def run_messages(uow: UnitOfWork, schedule: Schedule) -> list[dict[str, Any]] | None:
@@ -106,27 +120,21 @@ async def _launch_all(
     plans: list[tuple[int, Campaign, RunPlan]] = []
     specs = await _segment_specs(uow, due)
     for schedule, campaign in due:
-        outcomes.append({"status": "fired", "detail": None, "execution_id": None})
-        if campaign is None or campaign.status == "cancelled":
-            outcomes[-1].update(status="skipped", detail="the campaign is cancelled")
+        outcomes.append({"status": ScheduleRunStatus.FIRED, "detail": None, "execution_id": None})
+        skipped = NOT_RUNNING.get(campaign.status if campaign else Status.CANCELLED)
+        if campaign is None or skipped is not None:
+            outcomes[-1].update(status=ScheduleRunStatus.SKIPPED, detail=skipped)
             continue
         try:
             plan = await _plan(uow, schedule, campaign, spec=specs.get(schedule.id))
             plans.append((len(outcomes) - 1, campaign, plan))
         except DomainError as exc:
-            outcomes[-1].update(status="failed", detail=exc.message)
+            outcomes[-1].update(status=ScheduleRunStatus.FAILED, detail=exc.message)
     now = uow.clock()
     repo = ScheduleRepository(uow.session)
     execution_ids = await repo.add_executions(
-        [
-            {"tenant_id": campaign.tenant_id, "campaign_id": campaign.id, "status": "running",
-             "trigger": plan.trigger, "test_mode": plan.test_mode,
-             "target_percentage": plan.percentage, "priority": PRIORITY[plan.priority],
-             "started_at": now, "created_by": SYSTEM, "created_at": now,
-             "messages": plan.messages, "schedule_id": plan.schedule_id, "settings": plan.settings}
-            for _, campaign, plan in plans
-        ]
-    )  # fmt: skip
+        [execution_row(campaign, plan, SYSTEM, now) for _, campaign, plan in plans]
+    )
     audiences = []
     for index, campaign, plan in plans:
         assert plan.schedule_id is not None, "_plan sets the schedule id of a run"
@@ -134,7 +142,8 @@ async def _launch_all(
         cutoffs = variation_cutoffs(plan.messages or campaign.messages or [])
         audiences.append(RunAudience(execution_id, plan.spec, cutoffs, campaign.id))
         outcomes[index]["execution_id"] = execution_id
-    await repo.snapshot_runs(audiences)  # scheduled runs: 100 %, no recipient cap
+    # Scheduled runs: 100 %, no recipient cap; each starts once its ledger is in.
+    await repo.snapshot_runs(audiences, started=EXECUTION_STARTED)
     return outcomes
 
 
@@ -183,7 +192,7 @@ def _advance(schedule: Schedule, fired_for: datetime, now: datetime) -> None:
         upcoming = next_occurrence(parsed.rule, max(now, fired_for))
     limit = parsed.max_occurrences
     if upcoming is None or (limit is not None and schedule.run_count >= limit):
-        schedule.status = next_status(schedule.type, schedule.status, "complete")
+        schedule.status = next_status(schedule.type, schedule.status, ScheduleAction.COMPLETE)
         schedule.next_run_at = None
     else:
         schedule.next_run_at = upcoming
@@ -248,8 +257,8 @@ async def catch_up(uow: UnitOfWork, schedule_id: int, grace: timedelta) -> datet
     last = due[-1]
     for moment in due[:-1] if now - last <= grace else due:
         await repo.add_run(
-            ScheduleRun(schedule_id=schedule.id, scheduled_for=moment, status="missed",
-                        detail="the service was down at this time")
+            ScheduleRun(schedule_id=schedule.id, scheduled_for=moment,
+                        status=ScheduleRunStatus.MISSED, detail="the service was down at this time")
         )  # fmt: skip
     if now - last <= grace:
         schedule.next_run_at = last
@@ -257,8 +266,8 @@ async def catch_up(uow: UnitOfWork, schedule_id: int, grace: timedelta) -> datet
         await fire(uow, schedule.id, last)
         return schedule.next_run_at
     schedule.last_run_at = last
-    if schedule.type == "one-time":
-        schedule.status, schedule.next_run_at = "failed", None
+    if schedule.type == ScheduleKind.ONE_TIME:
+        schedule.status, schedule.next_run_at = ScheduleStatus.FAILED, None
     else:
         _advance(schedule, last, now)
     schedule.updated_at = now
@@ -267,13 +276,13 @@ async def catch_up(uow: UnitOfWork, schedule_id: int, grace: timedelta) -> datet
 
 async def test_run(uow: UnitOfWork, schedule: Schedule, body: TestRun) -> tuple[int, int]:
     """A test execution (test mode, capped recipients); returns (run id, execution id)."""
-    next_status(schedule.type, schedule.status, "test")
+    next_status(schedule.type, schedule.status, ScheduleAction.TEST)
     campaign = await CampaignRepository(uow.session).by_id(schedule.campaign_id)
     assert campaign is not None  # the foreign key cascades deletes
     execution_id = await _launch(uow, schedule, campaign, body)
     run = ScheduleRun(
-        schedule_id=schedule.id, scheduled_for=uow.clock(), status="fired", test=True,
-        execution_id=execution_id, started_at=uow.clock(),
+        schedule_id=schedule.id, scheduled_for=uow.clock(), status=ScheduleRunStatus.FIRED,
+        test=True, execution_id=execution_id, started_at=uow.clock(),
     )  # fmt: skip
     await ScheduleRepository(uow.session).add_run(run)
     return run.id, execution_id
@@ -282,7 +291,11 @@ async def test_run(uow: UnitOfWork, schedule: Schedule, body: TestRun) -> tuple[
 async def fire_campaign(uow: UnitOfWork, campaign_id: int, scheduled_for: datetime) -> int | None:
     """A campaign scheduled through POST /campaigns/:id/schedule reaches its time."""
     campaign = await CampaignRepository(uow.session).by_id(campaign_id, lock=True)
-    if campaign is None or campaign.status != "scheduled" or campaign.scheduled_at != scheduled_for:
+    if (
+        campaign is None
+        or campaign.status != Status.SCHEDULED
+        or campaign.scheduled_at != scheduled_for
+    ):
         return None
     actor = Actor(campaign.tenant_id, SYSTEM)
     result = await start_execution(uow, actor, campaign, ExecuteOptions(), trigger="scheduled")
@@ -292,7 +305,7 @@ async def fire_campaign(uow: UnitOfWork, campaign_id: int, scheduled_for: dateti
 async def miss_campaign(uow: UnitOfWork, campaign_id: int) -> None:
     """A campaign's time passed beyond the grace period while down: back to draft, noted."""
     campaign = await CampaignRepository(uow.session).by_id(campaign_id, lock=True)
-    if campaign is not None and campaign.status == "scheduled":
+    if campaign is not None and campaign.status == Status.SCHEDULED:
         log.warning("campaign %s missed its time while the service was down", campaign_id)
         await unschedule_campaign(uow, Actor(campaign.tenant_id, SYSTEM), campaign)
 

@@ -11,7 +11,7 @@ from core.events import DomainEvent
 from core.ids import format_id, parse_id
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import ScheduleCreate, ScheduleUpdate, TargetSpec
-from core.scheduling.lifecycle import WAITING, next_status
+from core.scheduling.lifecycle import WAITING, ScheduleStatus, next_status
 from core.scheduling.parsing import ParsedSchedule, parse_schedule
 from core.templates import resolve_templates
 from core.uow import UnitOfWork
@@ -192,7 +192,7 @@ async def update_schedule(
             setattr(schedule, name, _dump(getattr(body, name)))
     if merged is not None and parsed is not None:
         schedule.schedule = merged
-        if schedule.status != "paused":
+        if schedule.status != ScheduleStatus.PAUSED:
             schedule.status = status
             await _plan_next(uow, schedule, parsed)
     schedule.updated_at = uow.clock()
@@ -231,7 +231,7 @@ async def resume_schedule(uow: UnitOfWork, actor: Actor, schedule: Schedule) -> 
 
 async def delete_schedule(uow: UnitOfWork, actor: Actor, schedule: Schedule) -> None:
     """Remove a schedule; executions it started keep their ledger."""
-    schedule.status = "deleted"
+    schedule.status = ScheduleStatus.DELETED
     changed(uow, schedule, actor)
     await ScheduleRepository(uow.session).delete(schedule)
 

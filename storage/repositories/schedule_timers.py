@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.lifecycle import Status
+from core.scheduling.lifecycle import WAITING_STATUSES
 from storage.models import Campaign
 from storage.models_scheduling import Schedule
 
-WAITING = ("scheduled", "active")
+WAITING = tuple(sorted(WAITING_STATUSES))
 
 
 class TimerRepository:
@@ -34,7 +36,7 @@ class TimerRepository:
         """(id, time) of campaigns in status scheduled."""
         rows = await self.session.execute(
             select(Campaign.id, Campaign.scheduled_at).where(
-                Campaign.status == "scheduled", Campaign.scheduled_at.is_not(None)
+                Campaign.status == Status.SCHEDULED, Campaign.scheduled_at.is_not(None)
             )
         )
         # The WHERE already leaves NULL times out; the check narrows the type.
@@ -56,7 +58,7 @@ class TimerRepository:
                 select(Campaign.status, Campaign.scheduled_at).where(Campaign.id == campaign_id)
             )
         ).first()
-        return row[1] if row and row[0] == "scheduled" else None
+        return row[1] if row and row[0] == Status.SCHEDULED else None
 
     async def next_runs(self, schedule_ids: Sequence[int]) -> dict[int, datetime | None]:
         """Each schedule's next run (None unless it waits; None too for a deleted one)."""
@@ -79,5 +81,5 @@ class TimerRepository:
             )
         )
         for campaign_id, status, at in rows.all():
-            found[campaign_id] = at if status == "scheduled" else None
+            found[campaign_id] = at if status == Status.SCHEDULED else None
         return found

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     case,
+    cast,
     column,
     delete,
     func,
@@ -29,13 +30,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.run_lifecycle import DELIVERY_INITIAL, ExecutionStatus
+from core.scheduling.lifecycle import (
+    WAITING_STATUSES,
+    ScheduleKind,
+    ScheduleRunStatus,
+    ScheduleStatus,
+)
 from storage.audience import AudienceSpec, Condition, Group, audience_where
 from storage.models import Campaign, Delivery, Execution, Subscriber, table_of
 from storage.models_scheduling import Schedule, ScheduleRun
 from storage.repositories.executions import variation_bucket
 from storage.signals import Kind, mark
 
-WAITING_STATUSES = ("scheduled", "active")
+WAITING = tuple(sorted(WAITING_STATUSES))
 LEDGER_COLUMNS = ["execution_id", "subscriber_id", "chat_id", "variation", "status", "attempts"]
 
 
@@ -59,7 +67,7 @@ def _audience_select(run: RunAudience) -> Select[int, int, int, int, str, int]:
         )
     return select(
         literal(run.execution_id), Subscriber.id, Subscriber.chat_id, variation,
-        literal("pending"), literal(0),
+        literal(DELIVERY_INITIAL.value), literal(0),  # a bare enum member would bind untyped
     ).where(audience_where(run.spec))  # fmt: skip
 
 
@@ -148,8 +156,8 @@ class ScheduleRepository:
         rows = await self.session.scalars(
             select(Schedule).where(
                 Schedule.tenant_id == tenant_id,
-                Schedule.type == "trigger-based",
-                Schedule.status == "active",
+                Schedule.type == ScheduleKind.TRIGGER_BASED,
+                Schedule.status == ScheduleStatus.ACTIVE,
             )
         )
         return list(rows)
@@ -162,7 +170,7 @@ class ScheduleRepository:
             .where(
                 Schedule.campaign_id == campaign_id,
                 Schedule.next_run_at == at,
-                Schedule.status.in_((*WAITING_STATUSES, "paused")),
+                Schedule.status.in_((*WAITING, ScheduleStatus.PAUSED)),
             )
         )
         if exclude is not None:
@@ -201,8 +209,8 @@ class ScheduleRepository:
             upsert.on_conflict_do_nothing(index_elements=["schedule_id", "scheduled_for"])
             .returning(ScheduleRun.schedule_id, ScheduleRun.id),
             [
-                {"schedule_id": sid, "scheduled_for": at, "status": "fired", "test": False,
-                 "started_at": started_at}
+                {"schedule_id": sid, "scheduled_for": at, "status": ScheduleRunStatus.FIRED,
+                 "test": False, "started_at": started_at}
                 for sid, at in due
             ],
         )  # fmt: skip
@@ -225,10 +233,13 @@ class ScheduleRepository:
             name="outcome",
         ).data([(o["id"], o["status"], o["detail"], o["execution_id"]) for o in outcomes])
         runs = table_of(ScheduleRun)
+        # A None renders as a bare NULL: a batch without any execution (every run skipped or
+        # failed) would hand PostgreSQL a text column, so the id is cast back.
+        execution_id = cast(given.c.execution_id, BigInteger)
         await self.session.execute(
             runs.update()
             .where(runs.c.id == given.c.id)
-            .values(status=given.c.status, detail=given.c.detail, execution_id=given.c.execution_id)
+            .values(status=given.c.status, detail=given.c.detail, execution_id=execution_id)
         )
 
     async def add_executions(self, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
@@ -244,9 +255,9 @@ class ScheduleRepository:
             execution_ids[schedule_id] = execution_id
         return execution_ids
 
-    async def snapshot_runs(self, runs: Sequence[RunAudience]) -> None:
-        """Copy the runs' audiences into the ledger, many runs per INSERT ... SELECT, and set
-        each execution's total from what was copied."""
+    async def snapshot_runs(self, runs: Sequence[RunAudience], started: ExecutionStatus) -> None:
+        """Copy the runs' audiences into the ledger, many runs per INSERT ... SELECT, then set
+        each execution's total from what was copied and its status to `started`."""
         for chunk in _chunks(runs):
             selects = [_audience_select(run) for run in chunk]
             query = selects[0] if len(selects) == 1 else union_all(*selects)
@@ -258,7 +269,7 @@ class ScheduleRepository:
             await self.session.execute(
                 update(Execution)
                 .where(Execution.id.in_([run.execution_id for run in runs]))
-                .values(total=copied)
+                .values(total=copied, status=started)
                 .execution_options(synchronize_session=False)
             )
 

@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.run_lifecycle import DELIVERY_REMAINING, DeliveryStatus
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Interaction, Subscriber
 
 BLOCKED_CODES = ("USER_BLOCKED", "USER_DEACTIVATED")
+D = DeliveryStatus
+REMAINING = tuple(sorted(DELIVERY_REMAINING))
 
 
 def _bucket(session: AsyncSession, column: Any, unit: str) -> Any:
@@ -48,12 +51,12 @@ class StatsRepository:
         row = (
             await self.session.execute(
                 select(
-                    _sum_if(Delivery.status == "sent"),
-                    _sum_if(Delivery.status == "failed"),
+                    _sum_if(Delivery.status == D.SENT),
+                    _sum_if(Delivery.status == D.FAILED),
                     _sum_if(Delivery.error_code.in_(BLOCKED_CODES)),
-                    _sum_if(Delivery.status == "unknown"),
-                    _sum_if(Delivery.status == "skipped"),
-                    _sum_if(Delivery.status.in_(("pending", "sending"))),
+                    _sum_if(Delivery.status == D.UNKNOWN),
+                    _sum_if(Delivery.status == D.SKIPPED),
+                    _sum_if(Delivery.status.in_(REMAINING)),
                 ).where(*self._ledger(campaign_id, since))
             )
         ).one()
@@ -91,7 +94,7 @@ class StatsRepository:
         """Sent / failed per hour or day bucket, by sent time."""
         bucket = _bucket(self.session, Delivery.processed_at, unit).label("bucket")
         rows = await self.session.execute(
-            select(bucket, _sum_if(Delivery.status == "sent"), _sum_if(Delivery.status == "failed"))
+            select(bucket, _sum_if(Delivery.status == D.SENT), _sum_if(Delivery.status == D.FAILED))
             .where(*self._ledger(campaign_id, since), Delivery.processed_at.is_not(None))
             .group_by(bucket)
             .order_by(bucket)
@@ -122,8 +125,8 @@ class StatsRepository:
         rows = await self.session.execute(
             select(
                 Delivery.variation,
-                _sum_if(Delivery.status == "sent"),
-                _sum_if(Delivery.status == "failed"),
+                _sum_if(Delivery.status == D.SENT),
+                _sum_if(Delivery.status == D.FAILED),
                 _sum_if(Delivery.clicked_at.is_not(None)),
             )
             .where(*self._ledger(campaign_id, since))
@@ -143,7 +146,7 @@ class StatsRepository:
         sent = await self.session.scalar(
             select(func.count()).where(
                 *self._ledger(campaign_id, since),
-                Delivery.status == "sent",
+                Delivery.status == D.SENT,
                 Delivery.subscriber_id.in_(in_audience),
             )
         )
@@ -166,7 +169,7 @@ class StatsRepository:
                 select(func.count()).where(
                     Delivery.execution_id.in_(execution_ids),
                     Delivery.processed_at >= since,
-                    Delivery.status.in_(("sent", "failed")),
+                    Delivery.status.in_((D.SENT, D.FAILED)),
                 )
             )
             or 0

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.scheduling.lifecycle import TriggerJobStatus
 from storage.models_scheduling import TriggerEvent, TriggerJob
 
 
@@ -38,7 +39,7 @@ class TriggerRepository:
         """Pending jobs due at `now`, oldest first, locked against other schedulers."""
         rows = await self.session.scalars(
             select(TriggerJob)
-            .where(TriggerJob.status == "pending", TriggerJob.due_at <= now)
+            .where(TriggerJob.status == TriggerJobStatus.PENDING, TriggerJob.due_at <= now)
             .order_by(TriggerJob.due_at, TriggerJob.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -48,5 +49,5 @@ class TriggerRepository:
     async def earliest_due(self) -> datetime | None:
         """The due time of the next pending job."""
         return await self.session.scalar(
-            select(func.min(TriggerJob.due_at)).where(TriggerJob.status == "pending")
+            select(func.min(TriggerJob.due_at)).where(TriggerJob.status == TriggerJobStatus.PENDING)
         )
