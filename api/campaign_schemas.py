@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,7 +11,7 @@ from api.plain import plain_renderer
 from api.schemas import Out, PageQuery, Pagination, SkipQuery, UtcTime
 from core.ids import format_id
 from core.lifecycle import Status, allowed_actions
-from core.models import CampaignStatusIn, CampaignTypeIn
+from core.models import CampaignStatusIn, CampaignTypeIn, InteractionType
 from core.validation import Line, Lowercase, QueryInt, Uppercase
 from storage.models import Campaign
 from storage.repositories.campaign_list import LIST_KEYS
@@ -242,29 +242,10 @@ class StatisticsQuery(BaseModel):
     metrics: Lowercase[str] = Field(default="all", max_length=200)
 
 
-class StatisticsOut(Out):
-    """data of GET /statistics (sections present as requested by `metrics`)."""
-
-    model_config = ConfigDict(extra="allow")
-    period: str
-    overview: dict[str, Any] | None = None
-    performance: dict[str, Any] | None = None
-    timeline: list[dict[str, Any]] | None = None
-    segments: list[dict[str, Any]] | None = None
-    variations: list[dict[str, Any]] | None = None
-
-
 class InteractionsQuery(SkipQuery):
     """Query of GET /interactions (tenant-campaigns-api.md paging)."""
 
-    type: (
-        Uppercase[
-            Literal[
-                "SENT", "DELIVERED", "OPENED", "CLICKED", "CONVERTED", "UNSUBSCRIBED", "BOUNCED"
-            ]
-        ]
-        | None
-    ) = None
+    type: Uppercase[InteractionType] | None = None
     take: QueryInt = Field(default=25, ge=1, le=100)
 
 
@@ -274,7 +255,7 @@ class InteractionOut(Out):
     id: str
     customer_id: str | None
     customer_name: str | None = None
-    type: str
+    type: InteractionType
     channel: str = "TELEGRAM"
     occurred_at: UtcTime
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -15,6 +15,11 @@ T = TypeVar("T")
 UtcTime = Annotated[datetime, PlainSerializer(iso, return_type=str)]
 
 
+def omitted_when_none() -> Any:
+    """A field left out of the JSON when None (never written as null)."""
+    return Field(default=None, exclude_if=lambda value: value is None)
+
+
 class Out(BaseModel):
     """Base of response models: camelCase keys."""
 

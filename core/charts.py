@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported: no display here
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+from core.statistics_figures import CampaignStatistics, TimelinePoint, TimeUnit
 
 SERIES = (
     ("sent", "#2b7bb9"),
@@ -19,36 +20,41 @@ SERIES = (
 )
 
 
-def campaign_chart(title: str, statistics: dict[str, Any]) -> bytes:
+def _label(unit: TimeUnit, point: TimelinePoint) -> str:
+    return point.start.strftime("%Y-%m-%dT%H:00:00Z" if unit == TimeUnit.HOUR else "%Y-%m-%d")
+
+
+def campaign_chart(title: str, statistics: CampaignStatistics) -> bytes:
     """Sent, delivered, failed and clicked over time; per-variation bars when there are variants."""
-    timeline = statistics.get("timeline") or []
-    variations = statistics.get("variations") or []
+    timeline = statistics.timeline
+    points = timeline.points if timeline else ()
+    labels = [_label(timeline.unit, p) for p in points] if timeline else []
+    variations = statistics.variations or ()
     with_variants = len(variations) > 1
     figure: Figure = plt.figure(figsize=(9, 6 if with_variants else 4), dpi=100)
     try:
         axes = figure.add_subplot(2 if with_variants else 1, 1, 1)
-        labels = [row.get("hour") or row.get("date") for row in timeline]
         for key, colour in SERIES:
             axes.plot(
-                labels, [row.get(key, 0) for row in timeline], marker="o", label=key, color=colour
+                labels, [getattr(p, key) for p in points], marker="o", label=key, color=colour
             )
         axes.set_title(title)
         axes.set_ylabel("messages")
         axes.legend(loc="upper left")
         axes.tick_params(axis="x", labelrotation=30, labelsize=8)
-        if not timeline:
+        if not points:
             axes.text(
                 0.5, 0.5, "nothing sent yet", ha="center", va="center", transform=axes.transAxes
             )
         if with_variants:
             bars = figure.add_subplot(2, 1, 2)
-            names = [str(v["variation"]) for v in variations]
+            names = [v.variation for v in variations]
             width = 0.25
             for offset, key, colour in ((-width, "sent", "#2b7bb9"), (0, "failed", "#d9534f"),
                                         (width, "clicked", "#f0ad4e")):  # fmt: skip
                 positions = [i + offset for i in range(len(names))]
                 bars.bar(
-                    positions, [v.get(key, 0) for v in variations], width, label=key, color=colour
+                    positions, [getattr(v, key) for v in variations], width, label=key, color=colour
                 )
             bars.set_xticks(range(len(names)), names)
             bars.set_title("per variation")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.ids import format_id
+from core.models import InteractionType
 from core.uow import UnitOfWork
 from storage.models import Campaign, Interaction
 from storage.repositories.campaigns import CampaignRepository
@@ -12,34 +15,40 @@ from storage.repositories.interactions import InteractionRepository
 from storage.repositories.paging import Page
 
 
+@dataclass(frozen=True)
+class InteractionRecord:
+    """One tracked interaction as callers see it; `metadata` keeps the keys it was stored with."""
+
+    id: str
+    customer_id: str | None
+    type: InteractionType
+    occurred_at: datetime
+    metadata: dict[str, Any]
+
+
+def _record(row: Interaction) -> InteractionRecord:
+    metadata = dict(row.details or {})
+    if row.delivery_id:
+        metadata["deliveryId"] = format_id("delivery", row.delivery_id)
+    if row.value is not None:
+        metadata["value"] = row.value
+    return InteractionRecord(
+        id=format_id("interaction", row.id),
+        customer_id=format_id("subscriber", row.subscriber_id) if row.subscriber_id else None,
+        type=InteractionType(row.type),
+        occurred_at=row.occurred_at,
+        metadata=metadata,
+    )
+
+
 async def list_interactions(
-    uow: UnitOfWork, campaign: Campaign, type_: str | None, skip: int, take: int
-) -> Page[dict[str, Any]]:
-    """A page of a campaign's interactions, newest first, as plain dicts."""
+    uow: UnitOfWork, campaign: Campaign, type_: InteractionType | None, skip: int, take: int
+) -> Page[InteractionRecord]:
+    """A page of a campaign's interactions, newest first."""
     page = await CampaignRepository(uow.session).interactions(
         campaign.id, type_=type_, offset=skip, limit=take
     )
-    items = [
-        {
-            "id": format_id("interaction", row.id),
-            "customer_id": format_id("subscriber", row.subscriber_id)
-            if row.subscriber_id
-            else None,
-            "type": row.type,
-            "occurred_at": row.occurred_at,
-            "metadata": {
-                **(row.details or {}),
-                **(
-                    {"deliveryId": format_id("delivery", row.delivery_id)}
-                    if row.delivery_id
-                    else {}
-                ),
-                **({"value": row.value} if row.value is not None else {}),
-            },
-        }
-        for row in page.items
-    ]
-    return Page(items, page.total)
+    return Page([_record(row) for row in page.items], page.total)
 
 
 async def record_click(
@@ -65,7 +74,7 @@ async def record_click(
             campaign_id=campaign_id,
             delivery_id=delivery_id,
             subscriber_id=subscriber_id,
-            type="CLICKED",
+            type=InteractionType.CLICKED,
             occurred_at=uow.clock(),
             details={"button": button_index},
         )

@@ -52,6 +52,18 @@ class CampaignType(StrEnum):
     CUSTOM = "custom"
 
 
+class InteractionType(StrEnum):
+    """What a recipient did with a campaign (`interactions.type`), as the tenant API names it."""
+
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    OPENED = "OPENED"
+    CLICKED = "CLICKED"
+    CONVERTED = "CONVERTED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    BOUNCED = "BOUNCED"
+
+
 CampaignTypeIn = Lowercase[CampaignType]
 CampaignStatusIn = Lowercase[
     Literal["draft", "scheduled", "active", "paused", "completed", "cancelled", "failed"]

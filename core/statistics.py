@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.audience import segment_rules
 from core.errors import ValidationFailed
-from core.ids import format_id, try_parse_id
+from core.ids import try_parse_id
 from core.run_lifecycle import DELIVERY_REMAINING, DELIVERY_SETTLED, ExecutionStatus
+from core.statistics_figures import (
+    CampaignStatistics,
+    Overview,
+    Performance,
+    SegmentFigures,
+    Timeline,
+    TimelinePoint,
+    TimeUnit,
+    VariationFigures,
+)
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign
@@ -36,6 +46,8 @@ ERROR_MESSAGES = {
     "NETWORK_ERROR": "Telegram could not be reached after retries",
     "UNKNOWN": "Outcome unknown after a crash; not resent automatically",
     "CANCELLED": "Skipped because the campaign was cancelled",
+    "EXECUTION_COMPLETED": "Skipped because the run had already ended",
+    "EXECUTION_FAILED": "Skipped because the run failed before reaching this recipient",
 }
 
 
@@ -120,7 +132,7 @@ def parse_period(raw: str | None) -> str:
 
 async def campaign_statistics(
     uow: UnitOfWork, campaign: Campaign, period: str, metrics: tuple[str, ...]
-) -> dict[str, Any]:
+) -> CampaignStatistics:
     """Overview, rates, timeline, per-segment and per-variation figures for a period."""
     delta = PERIODS[period]
     since = uow.clock() - delta if delta else None
@@ -129,55 +141,68 @@ async def campaign_statistics(
     actions = await stats.interaction_totals(campaign.id, since)
     delivered = totals["sent"]
     attempted = totals["sent"] + totals["failed"]
-    result: dict[str, Any] = {"period": period}
+    overview = performance = timeline = segments = variations = None
     if "overview" in metrics:
-        result["overview"] = {
-            "messagesSent": delivered,
-            "delivered": delivered,
-            "failed": totals["failed"],
-            "blocked": totals["blocked"],
-            "unknown": totals["unknown"],
-            "read": None,
-            "clicked": actions["clicked"],
-            "converted": actions["converted"],
-            "revenue": actions["revenue"],
-        }
+        overview = Overview(
+            messages_sent=delivered,
+            delivered=delivered,
+            failed=totals["failed"],
+            blocked=totals["blocked"],
+            unknown=totals["unknown"],
+            clicked=actions["clicked"],
+            converted=actions["converted"],
+            revenue=actions["revenue"],
+        )
     if "performance" in metrics:
-        result["performance"] = {
-            "deliveryRate": _pct(delivered, attempted),
-            "readRate": None,
-            "clickRate": _pct(actions["clicked"], delivered),
-            "conversionRate": _pct(actions["converted"], delivered),
-        }
+        performance = Performance(
+            delivery_rate=_pct(delivered, attempted),
+            click_rate=_pct(actions["clicked"], delivered),
+            conversion_rate=_pct(actions["converted"], delivered),
+        )
     if "timeline" in metrics:
-        unit = "hour" if period in ("1h", "24h") else "day"
-        extra = await stats.interaction_timeline(campaign.id, since, unit)
-        rows = {row["bucket"]: row for row in await stats.timeline(campaign.id, since, unit)}
-        result["timeline"] = [
-            {
-                ("hour" if unit == "hour" else "date"): bucket,
-                "sent": rows.get(bucket, {}).get("sent", 0),
-                "delivered": rows.get(bucket, {}).get("sent", 0),
-                "failed": rows.get(bucket, {}).get("failed", 0),
-                "clicked": extra.get(bucket, {}).get("clicked", 0),
-                "conversions": extra.get(bucket, {}).get("conversions", 0),
-            }
-            for bucket in sorted(set(rows) | set(extra))
-        ]
+        timeline = await _timeline(stats, campaign, since, period)
     if "segments" in metrics:
-        result["segments"] = await _segment_stats(uow, campaign, since)
+        segments = await _segment_stats(uow, campaign, since)
     if "variations" in metrics:
-        result["variations"] = [
-            {
-                "variation": _variation_id(campaign, row["variation"]),
-                "sent": row["sent"],
-                "failed": row["failed"],
-                "clicked": row["clicked"],
-                "clickRate": _pct(row["clicked"], row["sent"]),
-            }
+        variations = tuple(
+            VariationFigures(
+                variation=_variation_id(campaign, row["variation"]),
+                sent=row["sent"],
+                failed=row["failed"],
+                clicked=row["clicked"],
+                click_rate=_pct(row["clicked"], row["sent"]),
+            )
             for row in await stats.per_variation(campaign.id, since)
-        ]
-    return result
+        )
+    return CampaignStatistics(period, overview, performance, timeline, segments, variations)
+
+
+async def _timeline(
+    stats: StatsRepository, campaign: Campaign, since: datetime | None, period: str
+) -> Timeline:
+    unit = TimeUnit.HOUR if period in ("1h", "24h") else TimeUnit.DAY
+    extra = await stats.interaction_timeline(campaign.id, since, unit)
+    rows = {row["bucket"]: row for row in await stats.timeline(campaign.id, since, unit)}
+    return Timeline(
+        unit,
+        tuple(
+            TimelinePoint(
+                start=_bucket_start(bucket),
+                sent=rows.get(bucket, {}).get("sent", 0),
+                delivered=rows.get(bucket, {}).get("sent", 0),
+                failed=rows.get(bucket, {}).get("failed", 0),
+                clicked=extra.get(bucket, {}).get("clicked", 0),
+                conversions=extra.get(bucket, {}).get("conversions", 0),
+            )
+            for bucket in sorted(set(rows) | set(extra))
+        ),
+    )
+
+
+def _bucket_start(label: str) -> datetime:
+    # The database names a bucket "2024-06-01T10:00:00Z" (hour) or "2024-06-01" (day), in UTC.
+    start = datetime.fromisoformat(label)
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
 def _variation_id(campaign: Campaign, index: int) -> str:
@@ -190,7 +215,7 @@ def _variation_id(campaign: Campaign, index: int) -> str:
 
 async def _segment_stats(
     uow: UnitOfWork, campaign: Campaign, since: datetime | None
-) -> list[dict[str, Any]]:
+) -> tuple[SegmentFigures, ...]:
     refs = (campaign.target_audience or {}).get("segments") or []
     ids = [i for i in (try_parse_id("segment", r) for r in refs) if i is not None]
     segments = await SegmentRepository(uow.session).get_many(campaign.tenant_id, ids)
@@ -204,13 +229,11 @@ async def _segment_stats(
         )
         figures = await stats.sent_within(campaign.id, spec, since)
         out.append(
-            {
-                "segmentId": format_id("segment", segment.id),
-                "name": segment.name,
-                "performance": {
-                    "sent": figures["sent"],
-                    "conversionRate": _pct(figures["converted"], figures["sent"]),
-                },
-            }
+            SegmentFigures(
+                segment_id=segment.id,
+                name=segment.name,
+                sent=figures["sent"],
+                conversion_rate=_pct(figures["converted"], figures["sent"]),
+            )
         )
-    return out
+    return tuple(out)

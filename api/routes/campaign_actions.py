@@ -13,7 +13,6 @@ from api.campaign_schemas import (
     InteractionsQuery,
     ProgressCounts,
     ProgressOut,
-    StatisticsOut,
     StatisticsQuery,
 )
 from api.envelope import ok
@@ -21,6 +20,7 @@ from api.keys import CORE, actor_of, uow_of
 from api.parsing import parse_body, parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope
+from api.statistics_schemas import StatisticsOut, statistics_out
 from core import campaign_commands as actions
 from core import campaigns as service
 from core import statistics
@@ -222,8 +222,8 @@ async def campaign_statistics(request: web.Request) -> web.Response:
     metrics = statistics.parse_metrics(query.metrics)
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"])
-    data = await statistics.campaign_statistics(uow, campaign, period, metrics)
-    return ok(data)
+    figures = await statistics.campaign_statistics(uow, campaign, period, metrics)
+    return ok(statistics_out(figures))
 
 
 @router.route(
@@ -240,6 +240,6 @@ async def interactions(request: web.Request) -> web.Response:
     uow, actor = uow_of(request), actor_of(request)
     campaign = await service.get_campaign(uow, actor, request.match_info["id"])
     page = await list_interactions(uow, campaign, query.type, query.skip, query.take)
-    items = [InteractionOut(**item) for item in page.items]
+    items = [InteractionOut.model_validate(item, from_attributes=True) for item in page.items]
     meta = InteractionsMeta(total=page.total, skip=query.skip, take=query.take)
     return ok(items, meta=meta.model_dump(by_alias=True))

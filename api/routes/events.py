@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
 
 from api.envelope import ok
+from api.event_schemas import EventResults, results_out
 from api.keys import actor_of, uow_of
 from api.parsing import read_body
 from api.registry import ApiRouter
@@ -14,13 +14,6 @@ from core.errors import ValidationFailed
 from core.scheduling.triggers import EventBatch, EventIn, ingest
 
 router = ApiRouter(tag="Events")
-
-
-class EventResults(BaseModel):
-    """One result per event: accepted (with how many sends it triggered), duplicate, unknown."""
-
-    model_config = ConfigDict(extra="allow")
-    results: list[dict[str, object]]
 
 
 @router.route(
@@ -37,4 +30,4 @@ async def post_events(request: web.Request) -> web.Response:
     batch = "events" in body.data
     items = body.validate(EventBatch).events if batch else [body.validate(EventIn)]
     results = await ingest(uow_of(request), actor_of(request), items)
-    return ok({"results": results}, status=202)
+    return ok(results_out(results), status=202)

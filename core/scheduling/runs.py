@@ -42,7 +42,7 @@ from storage.repositories.segments import SegmentRepository
 log = logging.getLogger(__name__)
 SYSTEM = "system:scheduler"
 MAX_MISSED_RECORDED = 100
-# Campaigns whose scheduled runs are skipped, with the run's detail.
+# Campaigns whose scheduled or event-caused runs are skipped, with the detail recorded.
 NOT_RUNNING: dict[str, str] = {
     Status.CANCELLED: "the campaign is cancelled",
     Status.PAUSED: "the campaign is paused",

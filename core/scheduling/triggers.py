@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
@@ -11,11 +13,12 @@ from pydantic import ConfigDict, Field, model_validator
 from core.context import Actor
 from core.errors import DomainError
 from core.executions import RunPlan, launch
-from core.ids import format_id, try_parse_id
+from core.ids import try_parse_id
 from core.models import CamelModel
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import UNIT_SECONDS, Trigger
-from core.scheduling.runs import run_messages, run_settings
+from core.scheduling.lifecycle import ScheduleStatus, TriggerJobStatus
+from core.scheduling.runs import NOT_RUNNING, run_messages, run_settings
 from core.scheduling.service import target_of
 from core.uow import UnitOfWork
 from core.validation import Instant, JsonObject, Line, TelegramUserId, given, left_out
@@ -61,6 +64,24 @@ class EventBatch(CamelModel):
     events: list[EventIn] = Field(min_length=1, max_length=1000)
 
 
+class EventStatus(StrEnum):
+    """What became of one reported event."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"  # its eventId was seen before
+    UNKNOWN_SUBSCRIBER = "unknown_subscriber"
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """One reported event's outcome; `stored_id` and sends only for an accepted one."""
+
+    event_id: str | None
+    status: EventStatus
+    triggered: int = 0
+    stored_id: int | None = None
+
+
 def matches(trigger: Trigger, name: str, properties: dict[str, Any]) -> bool:
     """Event name equal, and every other condition equal to (or, for a list, among) the property."""
     for key, wanted in trigger.conditions.items():
@@ -93,7 +114,7 @@ async def _subscriber_id(uow: UnitOfWork, tenant_id: int, item: EventIn) -> int 
     return row.id if row else None
 
 
-async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[dict[str, Any]]:
+async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[EventResult]:
     """Store each event once and plan the sends it triggers; one result per event."""
     repo = TriggerRepository(uow.session)
     schedules = await ScheduleRepository(uow.session).trigger_schedules(actor.tenant_id)
@@ -102,9 +123,7 @@ async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[di
     for item in items:
         subscriber_id = await _subscriber_id(uow, actor.tenant_id, item)
         if subscriber_id is None:
-            results.append(
-                {"eventId": item.event_id, "status": "unknown_subscriber", "triggered": 0}
-            )
+            results.append(EventResult(item.event_id, EventStatus.UNKNOWN_SUBSCRIBER))
             continue
         event = TriggerEvent(
             tenant_id=actor.tenant_id,
@@ -116,7 +135,7 @@ async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[di
             received_at=now,
         )
         if not await repo.add_event(event):
-            results.append({"eventId": item.event_id, "status": "duplicate", "triggered": 0})
+            results.append(EventResult(item.event_id, EventStatus.DUPLICATE))
             continue
         triggered = 0
         for schedule in schedules:
@@ -126,13 +145,11 @@ async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[di
                     due = event.occurred_at + delay_of(trigger)
                     triggered += await repo.add_job(
                         TriggerJob(schedule_id=schedule.id, event_id=event.id,
-                                   subscriber_id=subscriber_id, due_at=due, status="pending")
+                                   subscriber_id=subscriber_id, due_at=due,
+                                   status=TriggerJobStatus.PENDING)
                     )  # fmt: skip
                     break
-        results.append(
-            {"eventId": item.event_id, "id": format_id("event", event.id), "status": "accepted",
-             "triggered": triggered}
-        )  # fmt: skip
+        results.append(EventResult(item.event_id, EventStatus.ACCEPTED, triggered, event.id))
     return results
 
 
@@ -144,15 +161,18 @@ async def run_due_jobs(uow: UnitOfWork, limit: int = 200) -> int:
     for job in await repo.due_jobs(uow.clock(), limit):
         schedule = await schedules.by_id(job.schedule_id)
         campaign = await campaigns.by_id(schedule.campaign_id) if schedule else None
-        if schedule is None or campaign is None or schedule.status != "active":
-            job.status, job.detail = "skipped", "the schedule is no longer active"
+        if schedule is None or campaign is None or schedule.status != ScheduleStatus.ACTIVE:
+            job.status, job.detail = TriggerJobStatus.SKIPPED, "the schedule is no longer active"
+            continue
+        if campaign.status in NOT_RUNNING:
+            job.status, job.detail = TriggerJobStatus.SKIPPED, NOT_RUNNING[campaign.status]
             continue
         try:
             execution_id = await _launch_one(uow, schedule, campaign, job.subscriber_id)
         except DomainError as exc:
-            job.status, job.detail = "failed", exc.message
+            job.status, job.detail = TriggerJobStatus.FAILED, exc.message
             continue
-        job.status, job.execution_id = "done", execution_id
+        job.status, job.execution_id = TriggerJobStatus.DONE, execution_id
         started += 1
     return started
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.models import InteractionType
 from core.run_lifecycle import DELIVERY_REMAINING, DeliveryStatus
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Interaction, Subscriber
@@ -73,13 +74,21 @@ class StatsRepository:
                 select(
                     func.count(
                         func.distinct(
-                            case((Interaction.type == "CLICKED", Interaction.subscriber_id))
+                            case(
+                                (
+                                    Interaction.type == InteractionType.CLICKED,
+                                    Interaction.subscriber_id,
+                                )
+                            )
                         )
                     ),
-                    _sum_if(Interaction.type == "CONVERTED"),
+                    _sum_if(Interaction.type == InteractionType.CONVERTED),
                     func.coalesce(
                         func.sum(
-                            case((Interaction.type == "CONVERTED", Interaction.value), else_=0.0)
+                            case(
+                                (Interaction.type == InteractionType.CONVERTED, Interaction.value),
+                                else_=0.0,
+                            )
                         ),
                         0.0,
                     ),
@@ -112,8 +121,8 @@ class StatsRepository:
         rows = await self.session.execute(
             select(
                 bucket,
-                _sum_if(Interaction.type == "CLICKED"),
-                _sum_if(Interaction.type == "CONVERTED"),
+                _sum_if(Interaction.type == InteractionType.CLICKED),
+                _sum_if(Interaction.type == InteractionType.CONVERTED),
             )
             .where(*where)
             .group_by(bucket)
@@ -152,7 +161,7 @@ class StatsRepository:
         )
         where = [
             Interaction.campaign_id == campaign_id,
-            Interaction.type == "CONVERTED",
+            Interaction.type == InteractionType.CONVERTED,
             Interaction.subscriber_id.in_(in_audience),
         ]
         if since is not None:

@@ -11,6 +11,7 @@ from core.delivery.finalize import closing_reason
 from core.delivery.results import Batch
 from core.delivery.writeback import write_results
 from core.run_lifecycle import EXECUTION_ENDED, EXECUTION_OPEN, ExecutionStatus
+from core.statistics import ERROR_MESSAGES
 from storage.models import Delivery, Execution
 from storage.repositories.deliveries import DeliveryRepository
 from tests.delivery.conftest import add_subscribers, launch
@@ -38,6 +39,11 @@ def test_an_open_execution_skips_nothing() -> None:
 def test_no_two_endings_share_a_reason() -> None:
     reasons = {closing_reason(status) for status in EXECUTION_ENDED}
     assert None not in reasons and len(reasons) == len(EXECUTION_ENDED)
+
+
+def test_progress_explains_every_reason_in_words() -> None:
+    for status in EXECUTION_ENDED:
+        assert ERROR_MESSAGES[closing_reason(status) or ""].startswith("Skipped because")
 
 
 async def test_a_retry_handed_back_to_a_completed_execution_is_skipped_as_completed(core, tenant):

@@ -118,8 +118,8 @@ def test_the_derived_sets_agree_with_the_tables() -> None:
 
 
 def test_the_values_are_what_storage_holds() -> None:
-    # No CHECK constraint guards these columns: the column widths, the defaults and the
-    # API's listable statuses are what storage allows.
+    # Beside the CHECK constraints (tests/test_status_constraints.py): the column widths, the
+    # defaults and the API's listable statuses agree with the enums.
     delivery_width = cast(String, Delivery.__table__.c.status.type).length or 0
     execution_width = cast(String, Execution.__table__.c.status.type).length or 0
     assert all(len(status) <= delivery_width for status in D)

@@ -168,7 +168,7 @@ async def test_events_trigger_one_send_per_event(core, engine, clock, tenant):
     ]
     async with core.uow() as uow:
         results = await ingest(uow, actor, events)
-    assert [(r["status"], r["triggered"]) for r in results] == [
+    assert [(r.status, r.triggered) for r in results] == [
         ("accepted", 1), ("duplicate", 0), ("accepted", 0), ("unknown_subscriber", 0)]  # fmt: skip
     timer = service(core, engine)
     assert await timer.leader.try_acquire()
