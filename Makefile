@@ -18,12 +18,15 @@ run: $(STAMP)
 MYPY_TARGETS := api bot core storage scheduler emulator *.py
 # Extra pytest options, e.g. make test PYTEST_ARGS="--durations=30"
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); every worker gets its own databases and Redis keys.
+# make test PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy $(MYPY_TARGETS)
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,8 +6,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
-from core.lifecycle import Action, Status
-from core.scheduling.lifecycle import ScheduleAction
+from core.lifecycle import Action, ScheduleAction, Status
 
 
 class Section(StrEnum):

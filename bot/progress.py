@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramAPIError
 from bot.views import progress_text
 from core.context import CoreContext
 from core.events import DomainEvent
-from core.run_lifecycle import EXECUTION_ENDED
+from core.lifecycle import EXECUTION_ENDED
 from core.statistics import campaign_progress
 from storage.repositories.campaigns import CampaignRepository
 

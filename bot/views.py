@@ -16,8 +16,7 @@ from bot.callbacks import (
     ScheduleAct,
     Section,
 )
-from core.lifecycle import Action, Status
-from core.scheduling.lifecycle import ScheduleAction, ScheduleStatus
+from core.lifecycle import Action, ScheduleAction, ScheduleStatus, Status
 from storage.models import Campaign
 from storage.models_scheduling import Schedule
 from storage.repositories.campaign_list import CampaignRow

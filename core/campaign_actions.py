@@ -14,9 +14,8 @@ from core.context import Actor
 from core.errors import ConflictError, ValidationFailed
 from core.executions import RunPlan, launch
 from core.ids import try_parse_id
-from core.lifecycle import Action, Transition, transition
+from core.lifecycle import Action, ExecutionStatus, Transition, transition
 from core.models import ExecuteOptions
-from core.run_lifecycle import ExecutionStatus
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign, Execution

@@ -7,8 +7,7 @@ from typing import Any
 from core.context import Actor
 from core.errors import ValidationFailed
 from core.ids import format_id, try_parse_id
-from core.lifecycle import Action, transition
-from core.run_lifecycle import DeliveryStatus
+from core.lifecycle import Action, DeliveryStatus, transition
 from core.uow import UnitOfWork
 from storage.models import Campaign
 from storage.repositories.deliveries import DeliveryRepository

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from core.context import Actor
-from core.run_lifecycle import EXECUTION_INITIAL, EXECUTION_STARTED
+from core.lifecycle import EXECUTION_INITIAL, EXECUTION_STARTED
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign, Execution

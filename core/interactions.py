@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.campaign_types.base import UpdateKind
+from core.campaign_types.registry import policy_for
 from core.ids import format_id
 from core.models import InteractionType
 from core.uow import UnitOfWork
@@ -54,31 +56,39 @@ async def list_interactions(
 async def record_click(
     uow: UnitOfWork, delivery_id: int, button_index: int, telegram_id: int
 ) -> bool:
-    """Count a press of a campaign message's callback button; False if it is not genuine.
+    """Count a press of a campaign message's callback button; False if it is not counted.
 
     Only the recipient of that delivery can click it (callback data can be forged, the
-    sender cannot); repeated presses are stored but the campaign counts each recipient once.
+    sender cannot), and only if the campaign type's policy listens to clicks; repeated
+    presses are stored but the campaign counts each recipient once. A type whose policy
+    converts on clicks records the first one as a conversion too.
     """
     repo = InteractionRepository(uow.session)
     found = await repo.delivery_owner(delivery_id)
     if found is None:
         return False
-    tenant_id, campaign_id, subscriber_id, owner_telegram_id = found
-    if owner_telegram_id != telegram_id:
+    tenant_id, campaign_id, campaign_type, subscriber_id, owner_telegram_id = found
+    policy = policy_for(campaign_type)
+    if owner_telegram_id != telegram_id or UpdateKind.BUTTON_CLICK not in policy.listens_to:
         return False
     # A conditional UPDATE decides "first click" atomically, even for concurrent presses.
     first = await repo.mark_clicked(delivery_id, uow.clock())
-    await repo.add(
-        Interaction(
-            tenant_id=tenant_id,
-            campaign_id=campaign_id,
-            delivery_id=delivery_id,
-            subscriber_id=subscriber_id,
-            type=InteractionType.CLICKED,
-            occurred_at=uow.clock(),
-            details={"button": button_index},
+    kinds = [InteractionType.CLICKED]
+    converts = first and UpdateKind.BUTTON_CLICK in policy.converts_on
+    if converts:
+        kinds.append(InteractionType.CONVERTED)
+    for kind in kinds:
+        await repo.add(
+            Interaction(
+                tenant_id=tenant_id,
+                campaign_id=campaign_id,
+                delivery_id=delivery_id,
+                subscriber_id=subscriber_id,
+                type=kind,
+                occurred_at=uow.clock(),
+                details={"button": button_index},
+            )
         )
-    )
     if first:
-        await repo.count_click(campaign_id)
+        await repo.count_click(campaign_id, converted=converts)
     return True

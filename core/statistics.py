@@ -9,7 +9,7 @@ from typing import Any
 from core.audience import segment_rules
 from core.errors import ValidationFailed
 from core.ids import try_parse_id
-from core.run_lifecycle import DELIVERY_REMAINING, DELIVERY_SETTLED, ExecutionStatus
+from core.lifecycle import DELIVERY_REMAINING, DELIVERY_SETTLED, ExecutionStatus
 from core.statistics_figures import (
     CampaignStatistics,
     Overview,

@@ -23,12 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from core.lifecycle import Status
-from core.run_lifecycle import (
+from core.lifecycle import (
     DELIVERY_INITIAL,
     EXECUTION_INITIAL,
     DeliveryStatus,
     ExecutionStatus,
+    Status,
 )
 from storage.types import BigIntPK, JSONType, UTCDateTime, utcnow
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.scheduling.lifecycle import ScheduleRunStatus, ScheduleStatus, TriggerJobStatus
+from core.lifecycle import ScheduleRunStatus, ScheduleStatus, TriggerJobStatus
 from storage.models import AUTOINCREMENT, Base, status_check
 from storage.types import BigIntPK, JSONType, UTCDateTime, utcnow
 

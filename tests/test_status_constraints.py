@@ -14,9 +14,14 @@ from sqlalchemy import CheckConstraint, Table, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.lifecycle import Status
-from core.run_lifecycle import DeliveryStatus, ExecutionStatus
-from core.scheduling.lifecycle import ScheduleRunStatus, ScheduleStatus, TriggerJobStatus
+from core.lifecycle import (
+    DeliveryStatus,
+    ExecutionStatus,
+    ScheduleRunStatus,
+    ScheduleStatus,
+    Status,
+    TriggerJobStatus,
+)
 from storage.all_models import Base
 
 MIGRATION = Path(__file__).parent.parent / "migrations/versions/0013_status_check_constraints.py"

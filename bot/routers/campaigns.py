@@ -136,11 +136,12 @@ async def show_stats(
         return
     await uow.commit()  # ends the read transaction before the slow part
     await query.answer("Drawing the chart…")
-    overview = figures["overview"]
+    overview = figures.overview
+    assert overview is not None  # every metric was asked for
     caption = (
         f"<b>{escape(campaign.name)}</b>\n"
-        f"Sent {overview['messagesSent']} · Failed {overview['failed']} · "
-        f"Clicked {overview['clicked']}\nRead: not available (bots get no read receipts)"
+        f"Sent {overview.messages_sent} · Failed {overview.failed} · "
+        f"Clicked {overview.clicked}\nRead: not available (bots get no read receipts)"
     )
     png = await asyncio.to_thread(campaign_chart, campaign.name, figures)
     await query.message.answer_photo(  # type: ignore[union-attr]

@@ -14,8 +14,8 @@ from bot.views import schedule_list
 from core.admins import admin_actor
 from core.errors import DomainError
 from core.ids import format_id
+from core.lifecycle import ScheduleAction
 from core.scheduling import service as schedules
-from core.scheduling.lifecycle import ScheduleAction
 from core.uow import UnitOfWork
 
 

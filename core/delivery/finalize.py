@@ -5,8 +5,7 @@ from __future__ import annotations
 from core.campaign_actions import apply
 from core.context import Actor
 from core.events import DomainEvent
-from core.lifecycle import Action, Status, can
-from core.run_lifecycle import EXECUTION_OPEN, ExecutionStatus
+from core.lifecycle import EXECUTION_OPEN, Action, ExecutionStatus, Status, can
 from core.uow import UnitOfWork
 from storage.models import Execution
 from storage.repositories.campaigns import CampaignRepository

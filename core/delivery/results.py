@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.delivery.outcomes import Kind, Outcome
-from core.run_lifecycle import DeliveryStatus
+from core.lifecycle import DeliveryStatus
 from storage.repositories.deliveries import ClaimedRow
 
 BLOCKING_CODES = {"USER_BLOCKED": "blocked", "USER_DEACTIVATED": "deactivated"}

@@ -13,20 +13,20 @@ from core.context import Actor
 from core.errors import DomainError
 from core.executions import RunPlan, execution_row, launch, variation_cutoffs
 from core.ids import format_id, try_parse_id
-from core.lifecycle import Status
-from core.models import ExecuteOptions
-from core.rules import parse_filters
-from core.run_lifecycle import EXECUTION_STARTED
-from core.scheduling.audience import schedule_spec
-from core.scheduling.inputs import MessageConfig, TestRun
-from core.scheduling.lifecycle import (
+from core.lifecycle import (
+    EXECUTION_STARTED,
     WAITING_STATUSES,
     ScheduleAction,
     ScheduleKind,
     ScheduleRunStatus,
     ScheduleStatus,
-    next_status,
+    Status,
+    next_schedule_status,
 )
+from core.models import ExecuteOptions
+from core.rules import parse_filters
+from core.scheduling.audience import schedule_spec
+from core.scheduling.inputs import MessageConfig, TestRun
 from core.scheduling.parsing import parse_schedule
 from core.scheduling.recurrence import next_occurrence, occurrences
 from core.scheduling.service import target_of
@@ -192,7 +192,9 @@ def _advance(schedule: Schedule, fired_for: datetime, now: datetime) -> None:
         upcoming = next_occurrence(parsed.rule, max(now, fired_for))
     limit = parsed.max_occurrences
     if upcoming is None or (limit is not None and schedule.run_count >= limit):
-        schedule.status = next_status(schedule.type, schedule.status, ScheduleAction.COMPLETE)
+        schedule.status = next_schedule_status(
+            schedule.type, schedule.status, ScheduleAction.COMPLETE
+        )
         schedule.next_run_at = None
     else:
         schedule.next_run_at = upcoming
@@ -276,7 +278,7 @@ async def catch_up(uow: UnitOfWork, schedule_id: int, grace: timedelta) -> datet
 
 async def test_run(uow: UnitOfWork, schedule: Schedule, body: TestRun) -> tuple[int, int]:
     """A test execution (test mode, capped recipients); returns (run id, execution id)."""
-    next_status(schedule.type, schedule.status, ScheduleAction.TEST)
+    next_schedule_status(schedule.type, schedule.status, ScheduleAction.TEST)
     campaign = await CampaignRepository(uow.session).by_id(schedule.campaign_id)
     assert campaign is not None  # the foreign key cascades deletes
     execution_id = await _launch(uow, schedule, campaign, body)

@@ -9,9 +9,9 @@ from core.context import Actor
 from core.errors import ConflictError, Failures, NotFoundError, ValidationFailed
 from core.events import DomainEvent
 from core.ids import format_id, parse_id
+from core.lifecycle import WAITING_BY_KIND, ScheduleStatus, next_schedule_status
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import ScheduleCreate, ScheduleUpdate, TargetSpec
-from core.scheduling.lifecycle import WAITING, ScheduleStatus, next_status
 from core.scheduling.parsing import ParsedSchedule, parse_schedule
 from core.templates import resolve_templates
 from core.uow import UnitOfWork
@@ -146,7 +146,7 @@ async def create_schedule(
         campaign_id=campaign.id,
         name=body.campaign_name or campaign.name,
         type=body.type,
-        status=WAITING[body.type],
+        status=WAITING_BY_KIND[body.type],
         schedule=body.schedule,
         target_audience=_dump(body.target_audience),
         message_config=_dump(body.message_config),
@@ -174,7 +174,9 @@ async def update_schedule(
     (with the given `failures`) is reported together before anything changes."""
     failures = Failures() if failures is None else failures
     # A malformed request is a 400 whatever the status; the lifecycle is asked only then.
-    status = None if failures.found else next_status(schedule.type, schedule.status, "edit")
+    status = (
+        None if failures.found else next_schedule_status(schedule.type, schedule.status, "edit")
+    )
     campaign = await get_campaign(uow, actor, format_id("campaign", schedule.campaign_id))
     merged = parsed = None
     if body.schedule is not None:
@@ -210,7 +212,7 @@ def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 async def pause_schedule(uow: UnitOfWork, actor: Actor, schedule: Schedule) -> Schedule:
     """Stop firing until resumed."""
-    schedule.status = next_status(schedule.type, schedule.status, "pause")
+    schedule.status = next_schedule_status(schedule.type, schedule.status, "pause")
     schedule.paused_at = uow.clock()
     schedule.updated_at = uow.clock()
     changed(uow, schedule, actor)
@@ -219,7 +221,7 @@ async def pause_schedule(uow: UnitOfWork, actor: Actor, schedule: Schedule) -> S
 
 async def resume_schedule(uow: UnitOfWork, actor: Actor, schedule: Schedule) -> Schedule:
     """Fire again from the next occurrence after now (runs during the pause are not replayed)."""
-    status = next_status(schedule.type, schedule.status, "resume")
+    status = next_schedule_status(schedule.type, schedule.status, "resume")
     parsed = parse_schedule(schedule.type, schedule.schedule, uow.clock())
     schedule.status = status
     schedule.paused_at = None

@@ -14,10 +14,10 @@ from core.context import Actor
 from core.errors import DomainError
 from core.executions import RunPlan, launch
 from core.ids import try_parse_id
+from core.lifecycle import ScheduleStatus, TriggerJobStatus
 from core.models import CamelModel
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import UNIT_SECONDS, Trigger
-from core.scheduling.lifecycle import ScheduleStatus, TriggerJobStatus
 from core.scheduling.runs import NOT_RUNNING, run_messages, run_settings
 from core.scheduling.service import target_of
 from core.uow import UnitOfWork

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from core.context import Actor
 from core.errors import ValidationFailed
 from core.ids import format_id
-from core.scheduling.lifecycle import allowed
+from core.lifecycle import allowed_schedule_actions
 from core.uow import UnitOfWork
 from storage.models_scheduling import Schedule
 from storage.repositories.schedules import ScheduleRepository
@@ -54,7 +54,7 @@ def view(schedule: Schedule, totals: dict[str, int] | None) -> ScheduleView:
         total_messages_sent=totals["sent"],
         avg_delivery_rate=_rate(totals["sent"], totals["failed"]),
     )
-    return ScheduleView(schedule, figures, allowed(schedule.status))
+    return ScheduleView(schedule, figures, allowed_schedule_actions(schedule.status))
 
 
 async def view_many(uow: UnitOfWork, schedules: list[Schedule]) -> list[ScheduleView]:

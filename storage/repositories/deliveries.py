@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.run_lifecycle import EXECUTION_REQUEUABLE, DeliveryStatus, ExecutionStatus
+from core.lifecycle import EXECUTION_REQUEUABLE, DeliveryStatus, ExecutionStatus
 from storage.models import Campaign, Delivery, Execution, Subscriber, Worker, table_of
 from storage.repositories.paging import Page
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.run_lifecycle import DELIVERY_INITIAL, EXECUTION_OPEN, ExecutionStatus
+from core.lifecycle import DELIVERY_INITIAL, EXECUTION_OPEN, ExecutionStatus
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Subscriber, table_of
 from storage.repositories.locks import lock_campaign

@@ -16,22 +16,24 @@ class InteractionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def delivery_owner(self, delivery_id: int) -> tuple[int, int, int, int] | None:
-        """(tenant id, campaign id, subscriber id, telegram id) of a delivery."""
+    async def delivery_owner(self, delivery_id: int) -> tuple[int, int, str, int, int] | None:
+        """(tenant id, campaign id, campaign type, subscriber id, telegram id) of a delivery."""
         row = (
             await self.session.execute(
                 select(
                     Execution.tenant_id,
                     Execution.campaign_id,
+                    Campaign.type,
                     Delivery.subscriber_id,
                     Subscriber.telegram_id,
                 )
                 .join(Execution, Execution.id == Delivery.execution_id)
+                .join(Campaign, Campaign.id == Execution.campaign_id)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
                 .where(Delivery.id == delivery_id)
             )
         ).first()
-        return None if row is None else (row[0], row[1], row[2], row[3])
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     async def mark_clicked(self, delivery_id: int, now: datetime) -> bool:
         """Stamp the delivery's first click; True only for the request that stamped it."""
@@ -47,10 +49,11 @@ class InteractionRepository:
         self.session.add(interaction)
         await self.session.flush()
 
-    async def count_click(self, campaign_id: int) -> None:
-        """One more recipient clicked."""
+    async def count_click(self, campaign_id: int, *, converted: bool = False) -> None:
+        """One more recipient clicked (and, when `converted`, converted)."""
+        values = {"clicked_count": Campaign.clicked_count + 1}
+        if converted:
+            values["converted_count"] = Campaign.converted_count + 1
         await self.session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(clicked_count=Campaign.clicked_count + 1)
+            update(Campaign).where(Campaign.id == campaign_id).values(values)
         )

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.lifecycle import Status
-from core.scheduling.lifecycle import WAITING_STATUSES
+from core.lifecycle import WAITING_STATUSES, Status
 from storage.models import Campaign
 from storage.models_scheduling import Schedule
 

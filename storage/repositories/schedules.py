@@ -30,9 +30,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.run_lifecycle import DELIVERY_INITIAL, ExecutionStatus
-from core.scheduling.lifecycle import (
+from core.lifecycle import (
+    DELIVERY_INITIAL,
     WAITING_STATUSES,
+    ExecutionStatus,
     ScheduleKind,
     ScheduleRunStatus,
     ScheduleStatus,

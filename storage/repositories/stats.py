@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.lifecycle import DELIVERY_REMAINING, DeliveryStatus
 from core.models import InteractionType
-from core.run_lifecycle import DELIVERY_REMAINING, DeliveryStatus
 from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Interaction, Subscriber
 

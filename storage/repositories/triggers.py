@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.scheduling.lifecycle import TriggerJobStatus
+from core.lifecycle import TriggerJobStatus
 from storage.models_scheduling import TriggerEvent, TriggerJob
 
 

@@ -15,13 +15,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from emulator.records import MessageRecord
 from emulator.testing import EmulatorServer
 from storage.models import Campaign
+from tests.bot.harness import InProcessBot
+
+
+class Polling:
+    """Drives a bot that polls the emulator over HTTP: replies can only be waited for."""
+
+    def __init__(self, emu: EmulatorServer) -> None:
+        self.emu = emu
+
+    async def settle(self, predicate: Callable[[], object], within: float = 10.0) -> None:
+        """Poll until `predicate` holds (the bot's handling is not observable from here)."""
+        await self.emu.wait_until(predicate, within=within)
 
 
 class Person:
-    """A virtual user talking to the bot through the emulator."""
+    """A virtual user talking to the bot through the emulator.
 
-    def __init__(self, emu: EmulatorServer, user_id: int) -> None:
-        self.emu = emu
+    Given the in-process harness, each action's updates are handled (and awaited) before it
+    returns; given an emulator a polling bot talks to, replies are waited for.
+    """
+
+    def __init__(self, bot: InProcessBot | EmulatorServer, user_id: int) -> None:
+        self.driver = bot if isinstance(bot, InProcessBot) else Polling(bot)
+        self.emu = self.driver.emu
         self.user_id = user_id
 
     def inbox(self) -> list[MessageRecord]:
@@ -34,7 +51,7 @@ class Person:
         """Send text and wait for `expect` new bot messages; returns them."""
         before = len(self.inbox())
         await self.emu.user_sends(self.user_id, text)
-        await self.emu.wait_until(lambda: len(self.inbox()) >= before + expect, within=within)
+        await self.driver.settle(lambda: len(self.inbox()) >= before + expect, within)
         return self.inbox()[before:]
 
     async def presses(
@@ -54,9 +71,18 @@ class Person:
     ) -> list[MessageRecord]:
         before = len(self.inbox())
         await self.emu.press_button(self.user_id, message_id, text=text)
-        if expect:
-            await self.emu.wait_until(lambda: len(self.inbox()) >= before + expect, within=within)
+        await self.driver.settle(lambda: len(self.inbox()) >= before + expect, within)
         return self.inbox()[before:]
+
+    async def blocks_the_bot(self) -> None:
+        """Block the bot: a my_chat_member update (in-process: handled when this returns)."""
+        await self.emu.block(self.user_id)
+        await self.driver.settle(lambda: True)
+
+    async def unblocks_the_bot(self) -> None:
+        """Unblock the bot again."""
+        await self.emu.unblock(self.user_id)
+        await self.driver.settle(lambda: True)
 
     def last_text(self) -> str:
         """The newest message's text or caption."""
@@ -82,7 +108,7 @@ class Witness(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if not isinstance(method, GetUpdates):  # polling runs beside the handlers
+        if not isinstance(method, GetUpdates):  # polling (end-to-end tests) runs beside handlers
             self.seen.append((method, await self.probe()))
         return await make_request(bot, method)
 
@@ -118,10 +144,10 @@ async def writable(
 ADMIN = 111  # tests/conftest.py configures ADMIN_IDS=(111,)
 
 
-async def admin(emu: EmulatorServer) -> Person:
+async def admin(bot: InProcessBot | EmulatorServer) -> Person:
     """Ada, the admin, after her /start."""
-    await emu.create_user(id=ADMIN, first_name="Ada")
-    person = Person(emu, ADMIN)
+    person = Person(bot, ADMIN)
+    await person.emu.create_user(id=ADMIN, first_name="Ada")
     await person.says("/start", expect=2)  # welcome + admin menu
     return person
 

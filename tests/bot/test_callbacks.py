@@ -8,8 +8,7 @@ from aiogram import F
 from bot.callbacks import CampaignAct, CampaignPage, Menu, Nav, ScheduleAct, Section
 from bot.routers.schedules import BUTTONS
 from bot.views import STATUS_FILTERS, campaign_list, filter_label
-from core.lifecycle import Action, Status
-from core.scheduling.lifecycle import ScheduleAction
+from core.lifecycle import Action, ScheduleAction, Status
 
 
 def test_every_status_filter_round_trips_and_all_is_none():

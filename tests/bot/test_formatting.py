@@ -21,14 +21,14 @@ def bold(record) -> list[str]:
     return [text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "bold"]
 
 
-async def test_menu_card_and_saved_message_are_html(core, running_bot, tenant):
+async def test_menu_card_and_saved_message_are_html(core, harness, tenant):
     async with core.uow() as uow:
         await create_campaign(
             uow,
             Actor(tenant.id, "api:test"),
             CampaignCreate(name=TRICKY, messages=[{"content": "Hi"}]),
         )
-    ada = await admin(running_bot.emu)
+    ada = await admin(harness)
     menu = ada.inbox()[-1]
     assert menu.parse_mode == "HTML" and bold(menu) == ["Admin menu"]
     assert "<b>" not in menu.text
@@ -45,8 +45,8 @@ async def test_menu_card_and_saved_message_are_html(core, running_bot, tenant):
     assert bold(saved) == ["Black Friday"]
 
 
-async def test_a_tricky_name_survives_the_wizard_summary(running_bot):
-    ada = await admin(running_bot.emu)
+async def test_a_tricky_name_survives_the_wizard_summary(harness):
+    ada = await admin(harness)
     await ada.says("/new")
     await ada.says(TRICKY)
     await ada.presses("engagement")
@@ -81,9 +81,9 @@ async def test_a_campaign_without_parse_mode_goes_out_as_plain_text(emu, bot):
     assert bold(emu.messages(user.id)[-1]) == ["bold"]
 
 
-async def test_an_admins_start_subscribes_and_shows_the_admin_menu(core, running_bot):
-    await running_bot.emu.create_user(id=ADMIN, first_name="Ada")
-    ada = Person(running_bot.emu, ADMIN)
+async def test_an_admins_start_subscribes_and_shows_the_admin_menu(core, harness):
+    await harness.emu.create_user(id=ADMIN, first_name="Ada")
+    ada = Person(harness, ADMIN)
     welcome, menu = await ada.says("/start", expect=2)
     assert "You are subscribed" in welcome.text
     assert menu.text.startswith("Admin menu")
@@ -96,8 +96,8 @@ async def test_an_admins_start_subscribes_and_shows_the_admin_menu(core, running
     assert status == "active"  # admins are subscribers too
 
 
-async def test_start_in_the_middle_of_the_wizard_shows_the_menu(core, running_bot):
-    ada = await admin(running_bot.emu)
+async def test_start_in_the_middle_of_the_wizard_shows_the_menu(core, harness):
+    ada = await admin(harness)
     await ada.says("/new")
     welcome, menu = await ada.says("/start", expect=2)  # not taken as the campaign's name
     assert "Welcome back" in welcome.text and menu.text.startswith("Admin menu")

@@ -13,19 +13,15 @@ from core.scheduling.inputs import ScheduleCreate
 from scheduler.leader import LeaderLock
 from scheduler.service import SchedulerService
 from tests.bot.helpers import Person
-from tests.conftest import service_bot
 
 ADMIN = 111
 
 
-async def test_a_scheduled_run_is_reported_to_admins(
-    core, engine, tenant, running_bot, make_engine
-):
-    emu = running_bot.emu
-    await emu.create_user(id=ADMIN, first_name="Ada")
-    ada = Person(emu, ADMIN)
+async def test_a_scheduled_run_is_reported_to_admins(core, engine, tenant, harness, make_engine):
+    await harness.emu.create_user(id=ADMIN, first_name="Ada")
+    ada = Person(harness, ADMIN)
     await ada.says("/start", expect=2)
-    AdminNotifier(core, running_bot.bot)
+    AdminNotifier(core, harness.bot)
     actor = Actor(tenant.id, "api:test")
     at = datetime.now(UTC) + timedelta(hours=1)
     async with core.uow() as uow:
@@ -41,10 +37,10 @@ async def test_a_scheduled_run_is_reported_to_admins(
         )
         schedule = await schedules.create_schedule(uow, actor, body)
         due = schedule.next_run_at
-    sender = service_bot(emu, running_bot.bot.token)
+    sender = harness.another_bot()
     await make_engine(bot=sender).start()
     await SchedulerService(core, LeaderLock(engine)).fire(f"schedule:{schedule.id}", due)
-    await emu.wait_until(
+    await harness.settle(
         lambda: "Scheduled run of «Nightly» completed" in ada.last_text(), within=15
     )
     assert "sent 1" in ada.last_text()  # the admin is the only subscriber

@@ -10,6 +10,7 @@ from core.context import Actor
 from core.delivery.content import CampaignButton
 from core.models import CampaignCreate, ExecuteOptions
 from storage.models import Campaign, Delivery, Interaction, Subscriber
+from tests.bot.helpers import Person
 
 
 async def subscriber(core, telegram_id):
@@ -19,81 +20,65 @@ async def subscriber(core, telegram_id):
         )
 
 
-async def wait_for(emu, predicate, within=10.0):
-    await emu.wait_until(predicate, within=within)
+async def status(core, telegram_id):
+    return (await subscriber(core, telegram_id)).status
 
 
-async def eventually(core, telegram_id, check, emu):
-    found = {}
-
-    async def poll():
-        found["row"] = await subscriber(core, telegram_id)
-        return found["row"] is not None and check(found["row"])
-
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not await poll():
-        assert loop.time() < deadline, f"subscriber {telegram_id} never matched"
-        await asyncio.sleep(0.05)
-    return found["row"]
-
-
-async def test_start_registers_with_deep_link_source(core, running_bot):
-    emu = running_bot.emu
-    user = await emu.create_user(first_name="Ann", language_code="de")
-    await emu.user_sends(user.id, "/start spring_promo")
-    row = await eventually(core, user.id, lambda s: True, emu)
+async def test_start_registers_with_deep_link_source(core, harness):
+    user = await harness.emu.create_user(first_name="Ann", language_code="de")
+    ann = Person(harness, user.id)
+    await ann.says("/start spring_promo")
+    row = await subscriber(core, user.id)
     assert (row.first_name, row.language_code, row.source, row.status) == (
         "Ann",
         "de",
         "spring_promo",
         "active",
     )
-    await wait_for(emu, lambda: len(emu.messages(user.id)) == 1)
-    assert "subscribed" in emu.messages(user.id)[0].text
+    assert len(harness.emu.messages(user.id)) == 1
+    assert "subscribed" in harness.emu.messages(user.id)[0].text
 
 
-async def test_stop_then_button_resubscribes(core, running_bot):
-    emu = running_bot.emu
+async def test_stop_then_button_resubscribes(core, harness):
+    emu = harness.emu
     user = await emu.create_user(first_name="Bo")
-    await emu.user_sends(user.id, "/start")
-    await eventually(core, user.id, lambda s: s.status == "active", emu)
-    await emu.user_sends(user.id, "/stop")
-    await eventually(core, user.id, lambda s: s.status == "unsubscribed", emu)
-    await wait_for(emu, lambda: len(emu.messages(user.id)) == 2)
+    bo = Person(harness, user.id)
+    await bo.says("/start")
+    assert await status(core, user.id) == "active"
+    await bo.says("/stop")
+    assert await status(core, user.id) == "unsubscribed"
+    assert len(emu.messages(user.id)) == 2
     farewell = emu.messages(user.id)[1]
     assert "unsubscribed" in farewell.text and farewell.reply_markup
     await emu.press_button(user.id, farewell.message_id, index=0)
-    await eventually(core, user.id, lambda s: s.status == "active", emu)
-    await wait_for(emu, lambda: any(q.answered for q in emu.callback_queries()))
+    await harness.deliver()
+    assert await status(core, user.id) == "active"
+    assert any(q.answered for q in emu.callback_queries())
 
 
-async def test_blocking_and_unblocking_the_bot(core, running_bot):
-    emu = running_bot.emu
-    user = await emu.create_user(first_name="Cy")
-    await emu.user_sends(user.id, "/start")
-    await eventually(core, user.id, lambda s: s.status == "active", emu)
-    await emu.block(user.id)
-    await eventually(core, user.id, lambda s: s.status == "blocked", emu)
-    await emu.unblock(user.id)
-    await eventually(core, user.id, lambda s: s.status == "active", emu)
+async def test_blocking_and_unblocking_the_bot(core, harness):
+    user = await harness.emu.create_user(first_name="Cy")
+    cy = Person(harness, user.id)
+    await cy.says("/start")
+    assert await status(core, user.id) == "active"
+    await cy.blocks_the_bot()
+    assert await status(core, user.id) == "blocked"
+    await cy.unblocks_the_bot()
+    assert await status(core, user.id) == "active"
 
 
-async def test_help(running_bot):
-    emu = running_bot.emu
-    user = await emu.create_user(first_name="Di")
-    await emu.user_sends(user.id, "/help")
-    await wait_for(emu, lambda: len(emu.messages(user.id)) == 1)
-    assert "/stop" in emu.messages(user.id)[0].text
+async def test_help(harness):
+    user = await harness.emu.create_user(first_name="Di")
+    await Person(harness, user.id).says("/help")
+    assert len(harness.emu.messages(user.id)) == 1
+    assert "/stop" in harness.emu.messages(user.id)[0].text
 
 
-async def test_callback_button_counts_one_click_per_recipient(core, running_bot, tenant):
-    emu = running_bot.emu
+async def test_callback_button_counts_one_click_per_recipient(core, harness, tenant):
+    emu = harness.emu
     user = await emu.create_user(first_name="Ed")
-    await emu.user_sends(user.id, "/start")
-    await eventually(core, user.id, lambda s: True, emu)
+    await Person(harness, user.id).says("/start")
+    assert await subscriber(core, user.id) is not None
     actor = Actor(tenant.id, "api:test")
     body = {
         "name": "Buttons",
@@ -108,12 +93,13 @@ async def test_callback_button_counts_one_click_per_recipient(core, running_bot,
     # The engine is not running here: send the campaign message the way it would.
     markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": CampaignButton(
         delivery_id=delivery.id, index=0).pack()}]]}  # fmt: skip
-    sent = await running_bot.bot.send_message(user.id, "Pick", reply_markup=markup)
+    sent = await harness.bot.send_message(user.id, "Pick", reply_markup=markup)
     for _ in range(2):
         await emu.press_button(user.id, sent.message_id, index=0)
     intruder = await emu.create_user(first_name="Eve")
     await emu.user_sends(intruder.id, "/start")
-    await wait_for(emu, lambda: sum(q.answered for q in emu.callback_queries()) == 2)
+    await harness.deliver()
+    assert sum(q.answered for q in emu.callback_queries()) == 2
 
     async def clicks():
         async with core.uow() as uow:

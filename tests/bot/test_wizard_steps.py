@@ -72,9 +72,9 @@ def test_the_router_has_one_answer_handler_per_state():
 
 
 async def test_a_segment_is_picked_from_the_list_and_back_returns_to_the_audience(
-    core, tenant, running_bot
+    core, tenant, harness
 ):
-    ada = await admin(running_bot.emu)
+    ada = await admin(harness)
     await ada.says("/new")
     await ada.says("Segment promo")
     await ada.presses("message")
@@ -102,8 +102,8 @@ async def test_a_segment_is_picked_from_the_list_and_back_returns_to_the_audienc
     assert saved.target_audience == {"segments": [f"seg_{vips.id}"]}
 
 
-async def test_a_weekly_campaign_asks_the_zone_once_and_remembers_it(core, running_bot):
-    ada = await admin(running_bot.emu)
+async def test_a_weekly_campaign_asks_the_zone_once_and_remembers_it(core, harness):
+    ada = await admin(harness)
     for round_ in ("first", "second"):
         await ada.says("/new")
         await ada.says(f"Weekly {round_}")

@@ -10,7 +10,7 @@ from core.context import Actor
 from core.delivery.finalize import closing_reason
 from core.delivery.results import Batch
 from core.delivery.writeback import write_results
-from core.run_lifecycle import EXECUTION_ENDED, EXECUTION_OPEN, ExecutionStatus
+from core.lifecycle import EXECUTION_ENDED, EXECUTION_OPEN, ExecutionStatus
 from core.statistics import ERROR_MESSAGES
 from storage.models import Delivery, Execution
 from storage.repositories.deliveries import DeliveryRepository

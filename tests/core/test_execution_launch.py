@@ -15,8 +15,8 @@ from core.campaign_actions import start_execution
 from core.campaigns import create_campaign
 from core.context import Actor
 from core.executions import RunPlan, execution_row
+from core.lifecycle import EXECUTION_INITIAL, ExecutionStatus, can_move_execution
 from core.models import CampaignCreate, ExecuteOptions
-from core.run_lifecycle import EXECUTION_INITIAL, ExecutionStatus, can_move_execution
 from core.scheduling import runs
 from core.scheduling import service as schedules
 from core.scheduling.inputs import ScheduleCreate

@@ -15,7 +15,7 @@ from core.lifecycle import (
 
 S, A = Status, Action
 
-# The expected table, written out independently of core.lifecycle.TRANSITIONS.
+# The expected table, written out independently of core.lifecycle.CAMPAIGN_TRANSITIONS.
 EXPECTED = {
     S.DRAFT: {
         A.SCHEDULE: S.SCHEDULED,

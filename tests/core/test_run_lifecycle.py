@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.deliveries import LISTABLE
 from core.delivery.outcomes import Kind, Outcome
 from core.delivery.results import Batch, RetryPolicy, apply_outcome, close_out
-from core.run_lifecycle import (
+from core.lifecycle import (
     DELIVERY_INITIAL,
     DELIVERY_REMAINING,
     DELIVERY_SETTLED,

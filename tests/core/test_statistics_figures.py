@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.context import Actor, CoreContext
 from core.ids import format_id
 from core.interactions import record_click
-from core.run_lifecycle import DeliveryStatus
+from core.lifecycle import DeliveryStatus
 from core.segments import SegmentInput, save_segment
 from core.statistics import campaign_statistics, parse_metrics
 from core.statistics_figures import (

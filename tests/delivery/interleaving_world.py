@@ -24,7 +24,7 @@ from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.pacing import TokenLimiter
 from core.errors import IllegalTransition
 from core.ids import format_id
-from core.lifecycle import TRANSITIONS, Action, Status
+from core.lifecycle import CAMPAIGN_TRANSITIONS, Action, Status
 from core.models import CampaignCreate, ExecuteOptions
 from core.subscribers import SubscriberInput, upsert_subscribers
 from core.telegram_session import make_bot
@@ -354,7 +354,7 @@ async def check_ledger(world: World) -> None:
         for event in trail:
             assert event.from_status == status, f"{event.event} from {event.from_status}"
             if status is not None:
-                allowed = TRANSITIONS.get((Status(status), Action(event.action)))
+                allowed = CAMPAIGN_TRANSITIONS.get((Status(status), Action(event.action)))
                 assert allowed == Status(event.to_status), f"{status} -{event.action}->"
             status = event.to_status
         assert status == campaign.status

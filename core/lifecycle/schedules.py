@@ -66,19 +66,21 @@ class TriggerJobStatus(StrEnum):
 S, A, K = ScheduleStatus, ScheduleAction, ScheduleKind
 
 # A schedule waits in `scheduled` (one-time) or `active` (recurring, trigger-based).
-WAITING: dict[str, ScheduleStatus] = {  # keyed by ScheduleKind
+WAITING_BY_KIND: dict[str, ScheduleStatus] = {  # keyed by ScheduleKind
     K.ONE_TIME: S.SCHEDULED,
     K.RECURRING: S.ACTIVE,
     K.TRIGGER_BASED: S.ACTIVE,
 }
 # Statuses in which a schedule's timer or triggers may fire.
-WAITING_STATUSES = frozenset(WAITING.values())
+WAITING_STATUSES = frozenset(WAITING_BY_KIND.values())
 
-# Not a status: the target "waiting again", i.e. WAITING of the schedule's kind.
+# Not a status: the target "waiting again", i.e. WAITING_BY_KIND of the schedule's kind.
 WAIT: Final = "waiting"
 
 # (from status, action) -> to status. Actions that keep the status map to the same status.
-TRANSITIONS: dict[tuple[ScheduleStatus, ScheduleAction], ScheduleStatus | Literal["waiting"]] = {
+SCHEDULE_TRANSITIONS: dict[
+    tuple[ScheduleStatus, ScheduleAction], ScheduleStatus | Literal["waiting"]
+] = {
     (S.SCHEDULED, A.PAUSE): S.PAUSED,
     (S.ACTIVE, A.PAUSE): S.PAUSED,
     (S.PAUSED, A.RESUME): WAIT,
@@ -103,17 +105,21 @@ TRANSITIONS: dict[tuple[ScheduleStatus, ScheduleAction], ScheduleStatus | Litera
     (S.COMPLETED, A.DELETE): S.DELETED,
     (S.FAILED, A.DELETE): S.DELETED,
 }
-SYSTEM = frozenset({A.COMPLETE, A.FAIL})
+SCHEDULE_SYSTEM_ACTIONS = frozenset({A.COMPLETE, A.FAIL})
 
 
-def allowed(status: str) -> list[str]:
+def allowed_schedule_actions(status: str) -> list[str]:
     """Actions a person may take in `status`, in table order."""
-    return [a.value for (s, a) in TRANSITIONS if s == status and a not in SYSTEM]
+    return [
+        a.value
+        for (s, a) in SCHEDULE_TRANSITIONS
+        if s == status and a not in SCHEDULE_SYSTEM_ACTIONS
+    ]
 
 
-def next_status(kind: str, status: str, action: str) -> ScheduleStatus:
+def next_schedule_status(kind: str, status: str, action: str) -> ScheduleStatus:
     """The status after `action`, or IllegalTransition naming the allowed actions."""
-    target = TRANSITIONS.get((ScheduleStatus(status), ScheduleAction(action)))
+    target = SCHEDULE_TRANSITIONS.get((ScheduleStatus(status), ScheduleAction(action)))
     if target is None:
-        raise IllegalTransition(str(action), str(status), allowed(status))
-    return WAITING[kind] if target == WAIT else ScheduleStatus(target)
+        raise IllegalTransition(str(action), str(status), allowed_schedule_actions(status))
+    return WAITING_BY_KIND[kind] if target == WAIT else ScheduleStatus(target)

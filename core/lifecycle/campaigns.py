@@ -45,7 +45,7 @@ SYSTEM_ACTIONS = frozenset({Action.START, Action.COMPLETE, Action.FAIL})
 S, A = Status, Action
 
 # (from status, action) -> to status. Actions that keep the status map to the same status.
-TRANSITIONS: dict[tuple[Status, Action], Status] = {
+CAMPAIGN_TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.DRAFT, A.SCHEDULE): S.SCHEDULED,
     (S.DRAFT, A.EXECUTE): S.ACTIVE,
     (S.DRAFT, A.EDIT): S.DRAFT,
@@ -87,7 +87,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
 }
 
 # The domain event each status-changing action emits.
-EVENTS: dict[Action, str] = {
+CAMPAIGN_EVENTS: dict[Action, str] = {
     A.SCHEDULE: "campaign.scheduled",
     A.UNSCHEDULE: "campaign.unscheduled",
     A.EXECUTE: "campaign.started",
@@ -111,7 +111,7 @@ class Transition:
     @property
     def event(self) -> str | None:
         """The domain event name, or None when the action records no event."""
-        return EVENTS.get(self.action)
+        return CAMPAIGN_EVENTS.get(self.action)
 
 
 def allowed_actions(status: str, *, include_system: bool = False) -> list[str]:
@@ -119,20 +119,20 @@ def allowed_actions(status: str, *, include_system: bool = False) -> list[str]:
     current = Status(status)
     return [
         action.value
-        for (src, action) in TRANSITIONS
+        for (src, action) in CAMPAIGN_TRANSITIONS
         if src is current and (include_system or action not in SYSTEM_ACTIONS)
     ]
 
 
 def can(status: str, action: str) -> bool:
     """Whether `action` is allowed in `status`."""
-    return (Status(status), Action(action)) in TRANSITIONS
+    return (Status(status), Action(action)) in CAMPAIGN_TRANSITIONS
 
 
 def transition(status: str, action: str) -> Transition:
     """The transition for `action` from `status`, or IllegalTransition naming what is allowed."""
     current, act = Status(status), Action(action)
-    target = TRANSITIONS.get((current, act))
+    target = CAMPAIGN_TRANSITIONS.get((current, act))
     if target is None:
         raise IllegalTransition(act.value, current.value, allowed_actions(current))
     return Transition(act, current, target)
@@ -141,7 +141,7 @@ def transition(status: str, action: str) -> Transition:
 def action_for_target(status: str, target: str) -> str:
     """The user action that moves `status` to `target` (for PUT with a status field)."""
     current, wanted = Status(status), Status(target)
-    for (src, action), dst in TRANSITIONS.items():
+    for (src, action), dst in CAMPAIGN_TRANSITIONS.items():
         if src is current and dst is wanted and action not in SYSTEM_ACTIONS and src is not dst:
             return action.value
     raise IllegalTransition(f"move to '{wanted.value}'", current.value, allowed_actions(current))
