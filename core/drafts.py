@@ -51,6 +51,14 @@ def check_name(text: str) -> str:
     return name
 
 
+def check_tag(text: str) -> str:
+    """A subscriber tag to target: 1–64 characters, as the subscribers API stores them."""
+    tag = text.strip()
+    if not tag or len(tag) > 64:
+        raise ValueError("A tag is 1 to 64 characters.")
+    return tag
+
+
 def check_message(message: dict[str, Any]) -> dict[str, Any]:
     """A message as MessageSpec sees it (length, caption, variables)."""
     try:

@@ -89,7 +89,7 @@ async def _segment(turn: Turn, value: str) -> State:
 
 async def _tag(turn: Turn, text: str) -> State:
     draft = turn.draft
-    draft.audience_kind, draft.audience_value = "tag", text.strip()[:64]
+    draft.audience_kind, draft.audience_value = "tag", drafts.check_tag(text)
     count = await drafts.audience_count(turn.uow, turn.reader, draft)
     await turn.message.answer(f"Tag {escape(draft.audience_value)}: {count} subscribers now.")
     return N.variant
