@@ -65,7 +65,7 @@ class ProgressReporter:
             text += f"\n\n<b>{p.status.capitalize()}</b>"
             if unknown:
                 text += f" · {unknown} outcome unknown (listed in the API, resend deliberately)"
-            errors = escape(", ".join(f"{e['code']} {e['count']}" for e in p.errors[:4]))
+            errors = escape(", ".join(f"{e.code} {e.count}" for e in p.errors[:4]))
             if errors:
                 text += f"\nErrors: {errors}"
         return campaign.name, text, done

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from core.audience import segment_rules
 from core.errors import ValidationFailed
@@ -56,6 +55,15 @@ def _pct(part: int | float, whole: int | float) -> float:
 
 
 @dataclass(frozen=True)
+class ErrorGroup:
+    """Deliveries of a run that failed or were skipped for one reason."""
+
+    code: str
+    count: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Progress:
     """Where the newest execution of a campaign stands."""
 
@@ -65,7 +73,7 @@ class Progress:
     counts: dict[str, int]
     current_rate: float
     estimated_completion: datetime | None
-    errors: list[dict[str, Any]]
+    errors: list[ErrorGroup]
 
     @property
     def processed(self) -> int:
@@ -99,7 +107,7 @@ async def campaign_progress(uow: UnitOfWork, campaign: Campaign, send_rate: floa
     elif not remaining:
         eta = execution.finished_at
     errors = [
-        {"code": code, "count": count, "message": ERROR_MESSAGES.get(code, detail or code)}
+        ErrorGroup(code, count, ERROR_MESSAGES.get(code, detail or code))
         for code, count, detail in await executions.error_counts(execution.id)
     ]
     return Progress(execution.status, execution.id, execution.total, counts, rate, eta, errors)

@@ -67,7 +67,7 @@ async def test_everyone_reachable_gets_exactly_one_message(core, actor, emu, mak
         stats = await campaign_statistics(uow, campaign, "all", parse_metrics("all"))
     assert progress.status == "completed" and progress.percentage == 100.0
     assert progress.counts["sent"] == 17 == emu.stats()["totals"]["accepted"]
-    assert {e["code"]: e["count"] for e in progress.errors}["USER_BLOCKED"] == 2
+    assert {e.code: e.count for e in progress.errors}["USER_BLOCKED"] == 2
     assert stats.overview is not None and stats.overview.messages_sent == 17
     assert stats.overview.failed == 4 and stats.overview.blocked == 3
     assert campaign.sent_count == 17 and campaign.failed_count == 4

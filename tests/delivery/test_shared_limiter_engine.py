@@ -22,7 +22,7 @@ async def progress_errors(core, campaign_id):
     async with core.uow() as uow:
         campaign = await uow.session.get(Campaign, campaign_id)
         progress = await campaign_progress(uow, campaign, 30)
-    return {e["code"]: e for e in progress.errors}
+    return {e.code: e for e in progress.errors}
 
 
 async def until_reported(core, campaign_id) -> dict:
@@ -61,7 +61,7 @@ async def test_engine_holds_sends_while_redis_is_away_and_says_so(
     try:
         errors = await until_reported(core, campaign_id)
         assert LIMITER_UNAVAILABLE in errors
-        assert errors[LIMITER_UNAVAILABLE]["message"].startswith("rate limiter (Redis) unavailable")
+        assert errors[LIMITER_UNAVAILABLE].message.startswith("rate limiter (Redis) unavailable")
         assert emu.stats()["totals"]["accepted"] == 0  # fail closed: nothing went out
         await proxy.start()
         campaign = await wait_for_status(core, campaign_id, {"completed", "failed"})
