@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError
@@ -25,6 +25,18 @@ LOCAL_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
+# When a new campaign goes out: now, at a moment, every day or week, or kept as a draft.
+When = Literal["now", "at", "daily", "weekly", "draft"]
+
+
+def check_when(value: str) -> When:
+    """One of the wizard's timing choices."""
+    for choice in get_args(When):
+        if value == choice:
+            return cast(When, choice)
+    raise ValueError("Choose when it goes out with one of the buttons.")
+
+
 class Draft(BaseModel):
     """What the wizard has collected so far."""
 
@@ -36,7 +48,7 @@ class Draft(BaseModel):
     audience_value: str | None = None
     variant: dict[str, Any] | None = None
     variant_weight: int | None = None
-    when: Literal["now", "at", "daily", "weekly", "draft"] = "draft"
+    when: When = "draft"
     at: datetime | None = None
     time_of_day: str | None = None
     weekday: int | None = None

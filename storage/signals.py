@@ -78,7 +78,7 @@ def _collect(session: Session, _context: Any) -> None:
     if not _is_postgres(session):
         return
     for obj in chain(session.new, session.dirty, session.deleted):
-        columns = _WATCHED.get(type(obj))  # type: ignore[call-overload]
+        columns = _WATCHED.get(type(obj))  # type: ignore[call-overload]  # any mapped class may come by
         if columns is None:
             continue
         fresh = obj in session.new or obj in session.deleted
@@ -94,7 +94,7 @@ def _notify(session: Session) -> None:
     pending: dict[Kind, set[int]] | None = session.info.pop(_INFO_KEY, None)
     if not pending:
         return
-    origin = origin_of(session.get_bind())  # type: ignore[arg-type]
+    origin = origin_of(session.get_bind())  # type: ignore[arg-type]  # a sync Session binds an Engine here
     for kind, ids in pending.items():
         listed = ",".join(map(str, sorted(ids)))
         payload = f"{origin} {kind} {listed if len(listed) < MAX_PAYLOAD else ALL_IDS}"
@@ -179,7 +179,7 @@ class SignalListener:
         if self._connection is None:
             return None
         raw = await self._connection.get_raw_connection()
-        return int(raw.driver_connection.get_server_pid())  # type: ignore[union-attr]
+        return int(raw.driver_connection.get_server_pid())  # type: ignore[union-attr]  # asyncpg on PostgreSQL only
 
     async def _run(self) -> None:
         while True:

@@ -6,6 +6,7 @@ Read statically (AST), so a module that is never imported by a test is checked t
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,34 @@ def test_core_imports_no_edge() -> None:
         for problem in edge_imports(path.read_text(encoding="utf-8"), str(path))
     ]
     assert not problems, "core must not import api/, bot/ or scheduler/:\n" + "\n".join(problems)
+
+
+# `# type: ignore[code]` followed by `# why`; anything else silences mypy without saying why.
+EXPLAINED_IGNORE = re.compile(r"#\s*type:\s*ignore\[[\w,-]+\]\s+#\s*\S")
+ANY_IGNORE = re.compile(r"#\s*type:\s*ignore")
+
+
+def unexplained_ignores(source: str) -> list[int]:
+    """Line numbers of `type: ignore` comments without an error code and a reason."""
+    return [
+        number
+        for number, line in enumerate(source.splitlines(), start=1)
+        if ANY_IGNORE.search(line) and not EXPLAINED_IGNORE.search(line)
+    ]
+
+
+def test_the_ignore_check_wants_a_code_and_a_reason() -> None:
+    assert unexplained_ignores("x = f()  # type: ignore\ny = g()  # type: ignore[arg-type]") == [
+        1,
+        2,
+    ]
+    assert unexplained_ignores("x = f()  # type: ignore[arg-type]  # aiogram binds it") == []
+
+
+def test_every_type_ignore_says_why() -> None:
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in checked_files() + sorted((ROOT / "storage").rglob("*.py"))
+        if (lines := unexplained_ignores(path.read_text()))
+    }
+    assert found == {}

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Menu, Section
 from bot.filters import IsAdmin
+from bot.replies import reply_target
 from core.admins import admin_actor
 from core.ids import format_id
 from core.segments import list_segments, segment_size
@@ -19,7 +20,7 @@ from core.uow import UnitOfWork
 
 async def show_audience(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
     """Counts by status and segment sizes."""
-    target = event.message if isinstance(event, CallbackQuery) else event
+    target = reply_target(event)
     if isinstance(event, CallbackQuery):
         await event.answer()
     actor = admin_actor(tenant_id, 0)
@@ -31,7 +32,7 @@ async def show_audience(event: Message | CallbackQuery, uow: UnitOfWork, tenant_
         for segment in page.items:
             size = await segment_size(uow, segment)
             lines.append(f"{escape(segment.name)} ({format_id('segment', segment.id)}): {size}")
-    await target.answer("\n".join(lines))  # type: ignore[union-attr]
+    await target.answer("\n".join(lines))
 
 
 def build_router() -> Router:

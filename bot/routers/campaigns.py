@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, CampaignStats, Menu, Section
 from bot.filters import NOT_A_COMMAND, IsAdmin
+from bot.replies import ChatMessage, reply_target
 from bot.states import ScheduleCampaign
 from bot.views import (
     DESTRUCTIVE,
@@ -46,12 +47,13 @@ async def show_list(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: 
     markup = campaign_list(found.items, page, pages, status)
     if isinstance(event, CallbackQuery):
         await event.answer()
-        await event.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
-    else:
-        await event.answer(text, reply_markup=markup)
+    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+        await event.message.edit_text(text, reply_markup=markup)
+    else:  # a command, or a list older than Telegram lets bots edit
+        await reply_target(event).answer(text, reply_markup=markup)
 
 
-async def _card(target: Message, uow: UnitOfWork, tenant_id: int, campaign_id: int) -> None:
+async def _card(target: ChatMessage, uow: UnitOfWork, tenant_id: int, campaign_id: int) -> None:
     campaign = await campaigns.get_campaign(
         uow, admin_actor(tenant_id, 0), format_id("campaign", campaign_id)
     )
@@ -67,13 +69,13 @@ async def show_card(
 ) -> None:
     """A campaign's card."""
     await query.answer()
-    await _card(query.message, uow, tenant_id, callback_data.campaign_id)  # type: ignore[arg-type]
+    await _card(reply_target(query), uow, tenant_id, callback_data.campaign_id)
 
 
 async def act(query: CallbackQuery, callback_data: CampaignAct, state: FSMContext, uow: UnitOfWork,
               tenant_id: int, admin_ids: frozenset[int]) -> None:  # fmt: skip
     """Run a card action through core; ask first when it cannot be undone."""
-    message: Message = query.message  # type: ignore[assignment]
+    message = reply_target(query)
     action, campaign_id = callback_data.action, callback_data.campaign_id
     if action in DESTRUCTIVE and not callback_data.confirmed:
         await query.answer()
@@ -144,7 +146,7 @@ async def show_stats(
         f"Clicked {overview.clicked}\nRead: not available (bots get no read receipts)"
     )
     png = await asyncio.to_thread(campaign_chart, campaign.name, figures)
-    await query.message.answer_photo(  # type: ignore[union-attr]
+    await reply_target(query).answer_photo(
         BufferedInputFile(png, "statistics.png"), caption=caption
     )
 

@@ -26,7 +26,7 @@ async def on_error(event: ErrorEvent) -> None:
     if message is None or message.chat.type != "private":
         return
     with contextlib.suppress(TelegramAPIError):
-        await message.answer(SORRY)  # type: ignore[union-attr]
+        await message.answer(SORRY)
 
 
 def build_router() -> Router:

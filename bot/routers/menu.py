@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Menu, Section
 from bot.filters import IsAdmin
+from bot.replies import reply_target
 from bot.views import MENU_TEXT, menu
 
 HELP = (
@@ -29,10 +30,10 @@ async def show_menu(message: Message, state: FSMContext) -> None:
 
 async def show_help(event: Message | CallbackQuery) -> None:
     """/help for admins."""
-    target = event.message if isinstance(event, CallbackQuery) else event
+    target = reply_target(event)
     if isinstance(event, CallbackQuery):
         await event.answer()
-    await target.answer(HELP)  # type: ignore[union-attr]
+    await target.answer(HELP)
 
 
 def build_router() -> Router:

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Menu, ScheduleAct, Section
 from bot.filters import IsAdmin
+from bot.replies import reply_target
 from bot.views import schedule_list
 from core.admins import admin_actor
 from core.errors import DomainError
@@ -21,14 +22,14 @@ from core.uow import UnitOfWork
 
 async def show_schedules(event: Message | CallbackQuery, uow: UnitOfWork, tenant_id: int) -> None:
     """Waiting, paused and finished schedules with their next run."""
-    target = event.message if isinstance(event, CallbackQuery) else event
+    target = reply_target(event)
     if isinstance(event, CallbackQuery):
         await event.answer()
     rows, total = await schedules.list_schedules(
         uow, admin_actor(tenant_id, 0), status=None, type_=None, skip=0, limit=20
     )
     if not rows:
-        await target.answer("No schedules yet. /new → “Every day” or “Every week” creates one.")  # type: ignore[union-attr]
+        await target.answer("No schedules yet. /new → “Every day” or “Every week” creates one.")
         return
     lines = [f"<b>Schedules</b> ({total})"]
     for row in rows:
@@ -36,7 +37,7 @@ async def show_schedules(event: Message | CallbackQuery, uow: UnitOfWork, tenant
         lines.append(
             f"{escape(row.name)} · {row.type} · {row.status} · next {nxt} · runs {row.run_count}"
         )
-    await target.answer("\n".join(lines), reply_markup=schedule_list(rows))  # type: ignore[union-attr]
+    await target.answer("\n".join(lines), reply_markup=schedule_list(rows))
 
 
 async def schedule_action(

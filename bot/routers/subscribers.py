@@ -100,7 +100,7 @@ async def resubscribe(query: CallbackQuery, uow: UnitOfWork, tenant_id: int) -> 
     await uow.commit()
     await query.answer("You are subscribed again.")
     if query.message is not None:
-        await query.bot.send_message(chat_id, "Welcome back! You are subscribed.")  # type: ignore[union-attr]
+        await query.message.answer("Welcome back! You are subscribed.")
 
 
 async def help_command(message: Message) -> None:

@@ -283,7 +283,7 @@ class DeliveryRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE or DELETE returns a CursorResult
 
     async def list_for_campaign(
         self, campaign_id: int, statuses: Sequence[str], *, offset: int, limit: int

@@ -167,7 +167,7 @@ class ExecutionRepository:
                 query,
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE or DELETE returns a CursorResult
 
     async def status_counts(self, execution_id: int) -> dict[str, int]:
         """Ledger rows of an execution per delivery status."""

@@ -42,7 +42,7 @@ class InteractionRepository:
             .where(Delivery.id == delivery_id, Delivery.clicked_at.is_(None))
             .values(clicked_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE or DELETE returns a CursorResult
 
     async def add(self, interaction: Interaction) -> None:
         """Insert one interaction."""

@@ -57,7 +57,7 @@ class ApiKeyRepository:
             )
             .values(revoked_at=now)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE or DELETE returns a CursorResult
 
     async def touch(self, key_id: int, now: datetime) -> None:
         """Record that a key was used."""

@@ -77,3 +77,11 @@ def test_the_chosen_audience_becomes_the_campaigns_target():
     assert drafts.target_of(Draft(audience_kind="tag", audience_value="vip")) == {
         "filters": {"all": [{"field": "tags", "op": "contains", "value": "vip"}]}
     }
+
+
+def test_only_the_offered_timings_are_accepted():
+    assert [drafts.check_when(w) for w in ("now", "at", "daily", "weekly", "draft")] == [
+        "now", "at", "daily", "weekly", "draft",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="buttons"):
+        drafts.check_when("yesterday")  # a forged button value

@@ -45,7 +45,7 @@ async def preview(turn: Turn) -> Facts:
                  "username": user.username, "telegram_id": user.id}  # fmt: skip
     variants = (0, 1) if draft.variant else (0,)
     for variation in variants:
-        await send_content(target.bot, target.chat.id, content_for(body["messages"], variation),  # type: ignore[arg-type]
+        await send_content(target.bot, target.chat.id, content_for(body["messages"], variation),  # type: ignore[arg-type]  # aiogram binds each incoming message to its Bot
                            delivery_id=0, recipient=recipient, paid=False)  # fmt: skip
     return Facts()
 

@@ -116,7 +116,7 @@ def _after_zone(draft: drafts.Draft) -> State:
 
 async def _when(turn: Turn, value: str) -> State:
     draft = turn.draft
-    draft.when = value  # type: ignore[assignment]
+    draft.when = drafts.check_when(value)
     zone = await admin_timezone(turn.uow, turn.tenant_id, turn.admin_id)
     if zone:
         draft.timezone = zone
