@@ -15,6 +15,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from core.lifecycle import Status
 from core.templating import BUILT_IN, unknown_variables
 from core.validation import (
     Count,
@@ -65,9 +66,7 @@ class InteractionType(StrEnum):
 
 
 CampaignTypeIn = Lowercase[CampaignType]
-CampaignStatusIn = Lowercase[
-    Literal["draft", "scheduled", "active", "paused", "completed", "cancelled", "failed"]
-]
+CampaignStatusIn = Lowercase[Status]
 
 
 class Goals(CamelModel):

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from core.lifecycle import ScheduleKind
 from core.models import CamelModel
 from core.validation import (
     JsonObject,
@@ -25,7 +26,7 @@ Ref = Annotated[Line, Field(min_length=1, max_length=64)]
 Priority = Lowercase[Literal["low", "normal", "high"]]
 
 
-ScheduleType = Literal["one-time", "recurring", "trigger-based"]
+ScheduleType = ScheduleKind
 
 
 class Delay(CamelModel):
