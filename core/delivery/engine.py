@@ -7,31 +7,25 @@ import contextlib
 import logging
 import random
 from collections import defaultdict
-from datetime import timedelta
 
 from aiogram import Bot
 
-from core.campaign_types.base import UnknownCampaignType
-from core.campaign_types.registry import policy_for
 from core.context import CoreContext
 from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.health import TelegramHealth
 from core.delivery.jobs import EngineSettings, Job
 from core.delivery.limiter import LIMITER_UNAVAILABLE, Limiter, SendSlot, acquire_unless_unavailable
+from core.delivery.liveness import recover_orphans
 from core.delivery.outcomes import Kind, Outcome, classify
 from core.delivery.results import Batch, apply_outcome
-from core.delivery.run_rules import RunRules
-from core.delivery.writeback import recover_dead_claims, write_results
+from core.delivery.running import RunningJobs
+from core.delivery.writeback import write_results
 from core.events import DomainEvent
-from core.models import CampaignType
-from storage.models import Execution
-from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.deliveries import (
     ClaimedRow,
     DeliveryRepository,
     WorkerRepository,
 )
-from storage.repositories.executions import ExecutionRepository
 from storage.repositories.subscribers import SubscriberRepository
 
 __all__ = ["DeliveryEngine", "EngineSettings", "Job"]
@@ -58,8 +52,7 @@ class DeliveryEngine:
         self.limiter = limiter
         self.settings = settings or EngineSettings()
         self._rng = random.Random()
-        self._jobs: dict[int, Job] = {}
-        self._halted: dict[int, str] = {}
+        self._running = RunningJobs(core)
         self._told_unavailable: set[int] = set()  # runs whose rows show the limiter outage
         self._pending: dict[int, Batch] = defaultdict(Batch)
         self._slots = asyncio.Semaphore(self.settings.max_in_flight)
@@ -76,12 +69,7 @@ class DeliveryEngine:
         # Only a fast path to stop at once: the ledger decides (claims need a running
         # execution, write-backs of an ended one skip what would be queued again).
         if event.name in HALTING_EVENTS:
-            for job in self._jobs.values():
-                if job.campaign_id != event.campaign_id:
-                    continue
-                if job.test_mode and event.name == "campaign.paused":
-                    continue  # a pause leaves test sends running
-                self._halted[job.execution_id] = event.name
+            self._running.halt_campaign(event.campaign_id, event.name)
         self._wake.set()
 
     async def start(self) -> None:
@@ -110,20 +98,7 @@ class DeliveryEngine:
 
     async def recover(self) -> None:
         """Rows left `sending` by a dead worker become `unknown`; never resent silently."""
-        now = self.core.clock()
-        async with self.core.uow() as uow:
-            workers = WorkerRepository(uow.session)
-            await workers.beat(self.settings.worker_id, now)
-            if self.settings.single_process:
-                await workers.forget_others(self.settings.worker_id)
-                live = [self.settings.worker_id]
-            else:
-                silent_since = now - timedelta(seconds=self.settings.worker_timeout)
-                live = await workers.live(silent_since)
-            recovered = await recover_dead_claims(uow, live, now)
-            if not self.settings.single_process:
-                # Their rows are settled above; a worker that was only slow beats back in.
-                await workers.forget_silent(silent_since)
+        recovered = await recover_orphans(self.core, self.settings)
         if recovered:
             log.warning("marked %d in-flight rows unknown after a restart", recovered)
 
@@ -145,47 +120,6 @@ class DeliveryEngine:
             except Exception:
                 log.exception("heartbeat failed")
 
-    async def _refresh_jobs(self) -> list[Job]:
-        untyped: dict[int, str] = {}  # runs whose campaign type has no delivery policy
-        async with self.core.uow() as uow:
-            executions = await ExecutionRepository(uow.session).running()
-            for execution in executions:
-                if execution.id not in self._jobs:
-                    try:
-                        self._jobs[execution.id] = await self._job(
-                            CampaignRepository(uow.session), execution
-                        )
-                    except UnknownCampaignType as exc:
-                        untyped[execution.id] = exc.message
-        for execution_id, reason in untyped.items():
-            # Failed rather than retried: the type will not gain a policy while it runs.
-            async with self.core.uow() as uow:
-                await fail_execution(uow, execution_id, reason)
-        executions = [e for e in executions if e.id not in untyped]
-        running = {e.id for e in executions}
-        # No batch is being dispatched now (this loop does both): jobs of executions that
-        # stopped running are forgotten, and come back from the database if resumed.
-        for execution_id in list(self._jobs):
-            if execution_id not in running:
-                del self._jobs[execution_id]
-        self._halted = {k: v for k, v in self._halted.items() if k not in running}
-        return [self._jobs[e.id] for e in executions]
-
-    @staticmethod
-    async def _job(campaigns: CampaignRepository, execution: Execution) -> Job:
-        campaign = await campaigns.by_id(execution.campaign_id)
-        return Job(
-            execution_id=execution.id,
-            campaign_id=execution.campaign_id,
-            tenant_id=execution.tenant_id,
-            priority=execution.priority,
-            test_mode=execution.test_mode,
-            paid=bool(campaign and campaign.allow_paid_broadcast),
-            policy=policy_for(campaign.type if campaign else CampaignType.MESSAGE),
-            messages=list(execution.messages or (campaign.messages if campaign else None) or []),
-            rules=RunRules.from_settings(execution.settings),
-        )
-
     def _claim_size(self, job: Job) -> int:
         if job.rules.hourly is not None:
             return 1  # a capped run sends one message per free slot of its own limiter
@@ -196,7 +130,7 @@ class DeliveryEngine:
         turn = 0
         while not self._stopping:
             try:
-                jobs = await self._refresh_jobs()
+                jobs = await self._running.refresh()
                 progressed = False
                 if jobs:
                     top = [j for j in jobs if j.priority == jobs[0].priority]
@@ -259,7 +193,7 @@ class DeliveryEngine:
         held: str | None = None  # why the limiter holds sends back, if it does
         try:
             for row in rows:
-                if self._stopping or job.execution_id in self._halted or self._health.fatal:
+                if self._stopping or job.execution_id in self._running.halted or self._health.fatal:
                     break
                 recipient = recipients.get(row.subscriber_id)
                 hold = job.rules.quiet_wait(self.core.clock(), (recipient or {}).get("timezone"))
@@ -283,7 +217,7 @@ class DeliveryEngine:
                     self._slots.release()
                     held = self.limiter.unavailable
                     break
-                if job.execution_id in self._halted or self._stopping:
+                if job.execution_id in self._running.halted or self._stopping:
                     slot.done()
                     self._slots.release()
                     break
@@ -383,10 +317,10 @@ class DeliveryEngine:
 
     async def _fail_running(self, reason: str) -> None:
         log.error("failing running executions: %s", reason)
-        for execution_id in list(self._jobs):
-            if execution_id in self._halted:
+        for execution_id in list(self._running.jobs):
+            if execution_id in self._running.halted:
                 continue
-            self._halted[execution_id] = "campaign.failed"
+            self._running.halted[execution_id] = "campaign.failed"
             async with self.core.uow() as uow:
                 await fail_execution(uow, execution_id, reason)
         self._health.reset()
