@@ -21,12 +21,9 @@ from core.delivery.results import Batch, apply_outcome
 from core.delivery.running import RunningJobs
 from core.delivery.writeback import write_results
 from core.events import DomainEvent
-from storage.repositories.deliveries import (
-    ClaimedRow,
-    DeliveryRepository,
-    WorkerRepository,
-)
+from storage.repositories.deliveries import ClaimedRow, DeliveryRepository
 from storage.repositories.subscribers import SubscriberRepository
+from storage.repositories.workers import WorkerRepository
 
 __all__ = ["DeliveryEngine", "EngineSettings", "Job"]
 log = logging.getLogger(__name__)

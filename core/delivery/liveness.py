@@ -7,7 +7,7 @@ from datetime import timedelta
 from core.context import CoreContext
 from core.delivery.jobs import EngineSettings
 from core.delivery.writeback import recover_dead_claims
-from storage.repositories.deliveries import WorkerRepository
+from storage.repositories.workers import WorkerRepository
 
 
 async def recover_orphans(core: CoreContext, settings: EngineSettings) -> int:

@@ -6,15 +6,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
-from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.lifecycle import EXECUTION_REQUEUABLE, DeliveryStatus, ExecutionStatus
-from storage.models import Campaign, Delivery, Execution, Subscriber, Worker, table_of
+from storage.models import Campaign, Delivery, Execution, Subscriber, table_of
 from storage.repositories.paging import Page
 
 WRITE_BACK_KEYS = (
@@ -327,41 +327,3 @@ class DeliveryRepository:
             .execution_options(synchronize_session=False)
         )
         return Counter(row[0] for row in result.all())
-
-
-class WorkerRepository:
-    """Heartbeats of sender processes."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def beat(self, worker_id: str, now: datetime) -> None:
-        """Register or refresh a worker."""
-        found = await self.session.get(Worker, worker_id)
-        if found is None:
-            self.session.add(Worker(id=worker_id, started_at=now, heartbeat_at=now))
-        else:
-            found.heartbeat_at = now
-        await self.session.flush()
-
-    async def live(self, since: datetime) -> list[str]:
-        """Workers that beat at or after `since`."""
-        return list(
-            await self.session.scalars(select(Worker.id).where(Worker.heartbeat_at >= since))
-        )
-
-    async def forget_others(self, worker_id: str) -> None:
-        """Drop every other worker (single-process SQLite: they are all dead)."""
-        await self.session.execute(table_of(Worker).delete().where(Worker.id != worker_id))
-
-    async def forget_silent(self, before: datetime) -> int:
-        """Drop workers whose last beat is older than `before` (killed processes); how many."""
-        result = await self.session.execute(
-            table_of(Worker).delete().where(Worker.heartbeat_at < before)
-        )
-        # A DML statement without RETURNING runs as a CursorResult, which carries rowcount.
-        return int(cast(CursorResult[Any], result).rowcount or 0)
-
-    async def forget(self, worker_id: str) -> None:
-        """Drop one worker (clean shutdown)."""
-        await self.session.execute(table_of(Worker).delete().where(Worker.id == worker_id))
