@@ -29,6 +29,7 @@ from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.limiter import Limiter, make_limiter
 from core.scheduling.bridge import connect_bot_events
 from core.telegram_session import make_bot
+from core.webhooks.dispatcher import DispatcherSettings, WebhookDispatcher
 from leader_polling import LeaderPoller
 from roles import Parts, parts_of
 from scheduler.leader import LeaderLock
@@ -56,6 +57,7 @@ class Service:
     demo: Demo | None = None
     parts: Parts = field(init=False)
     engine: DeliveryEngine | None = None
+    webhooks: WebhookDispatcher | None = None
     scheduler: SchedulerService | None = None
     poller: LeaderPoller | None = None
     signals: SignalListener | None = None
@@ -146,6 +148,12 @@ class Service:
         )
         await self.engine.start()
         self._stack.push_async_callback(self.engine.stop)
+        # Outgoing webhooks: their own tasks, so a slow receiver never holds up sending.
+        self.webhooks = WebhookDispatcher(
+            self.core, DispatcherSettings(timeout=self.settings.webhook_timeout_seconds)
+        )
+        await self.webhooks.start()
+        self._stack.push_async_callback(self.webhooks.stop)
 
     async def _start_scheduler(self, database: AsyncEngine) -> None:
         self.scheduler = SchedulerService(

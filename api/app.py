@@ -18,6 +18,7 @@ from api.routes import (
     subscribers,
     system,
     templates,
+    webhooks,
 )
 from core.auth import Authenticator
 from core.context import CoreContext
@@ -32,6 +33,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     scheduled_campaigns.router,
     templates.router,
     events.router,
+    webhooks.router,
 )
 # The largest body any route accepts (bulk import); every other route enforces 1 MiB itself.
 CLIENT_MAX_SIZE = 16 * 1024 * 1024

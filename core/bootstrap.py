@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from core.context import CoreContext
+from core.webhooks.urls import UrlPolicy
 from storage.db import create_engine, create_session_factory
 
 
@@ -16,5 +17,9 @@ def build_core(settings: Settings) -> tuple[CoreContext, AsyncEngine]:
         session_factory=create_session_factory(engine),
         admin_ids=tuple(settings.admin_ids),
         send_rate=settings.send_rate,
+        webhook_urls=UrlPolicy(
+            allow_private=settings.webhook_allow_private_urls,
+            allow_http=settings.webhook_allow_http,
+        ),
     )
     return core, engine

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     emulator_port: int = Field(default=8081, ge=0, le=65535)
     worker_timeout_seconds: float = Field(default=20.0, gt=0)
     role: Role = Role.ALL
+    # Outgoing webhooks: private, loopback and link-local targets only for tests and local dev.
+    webhook_allow_private_urls: bool = False
+    webhook_allow_http: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.events import EventBus
 from core.uow import UnitOfWork
+from core.webhooks.urls import UrlPolicy
 from storage.db import read_only_bind
 from storage.types import utcnow
 
@@ -24,6 +25,8 @@ class CoreContext:
     clock: Callable[[], datetime] = utcnow
     admin_ids: tuple[int, ...] = ()
     send_rate: float = 30.0
+    # Where outgoing webhooks may point (WEBHOOK_ALLOW_PRIVATE_URLS, WEBHOOK_ALLOW_HTTP).
+    webhook_urls: UrlPolicy = field(default_factory=UrlPolicy)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         """A fresh unit of work; `read_only` ones skip transaction round trips where the

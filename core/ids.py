@@ -21,6 +21,8 @@ PREFIXES = {
     "schedule": "sched",
     "schedule_run": "job",
     "event": "evt",
+    "webhook": "wh",
+    "webhook_delivery": "whd",
 }
 
 NOT_FOUND_CODES = {
@@ -32,6 +34,8 @@ NOT_FOUND_CODES = {
     "api_key": "API_KEY_NOT_FOUND",
     "template": "TEMPLATE_NOT_FOUND",
     "schedule": "SCHEDULED_CAMPAIGN_NOT_FOUND",
+    "webhook": "WEBHOOK_NOT_FOUND",
+    "webhook_delivery": "WEBHOOK_DELIVERY_NOT_FOUND",
 }
 
 

@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.events import DomainEvent, EventBus
+from core.webhooks.events import write_outbox
 
 
 class UnitOfWork:
@@ -52,6 +53,7 @@ class UnitOfWork:
             return
         try:
             if exc_type is None:
+                await write_outbox(session, self._pending, self.clock())
                 await session.commit()
             else:
                 await session.rollback()
@@ -61,7 +63,10 @@ class UnitOfWork:
             await self._publish()
 
     async def commit(self) -> None:
-        """Commit now and publish the pending events; the unit of work stays open for reads."""
+        """Commit now and publish the pending events; the unit of work stays open for reads.
+
+        The events' webhook outbox rows are written first, in the same transaction."""
+        await write_outbox(self.session, self._pending, self.clock())
         await self.session.commit()
         await self._publish()
 

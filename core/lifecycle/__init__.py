@@ -1,6 +1,6 @@
 """Every state machine of the product, each one explicit table: campaigns, executions and
-deliveries (runs), schedules with their runs and trigger jobs. The API, the bot, the scheduler
-and storage ask this package; nothing else keeps a list of statuses."""
+deliveries (runs), schedules with their runs and trigger jobs, webhook deliveries. The API,
+the bot, the scheduler and storage ask this package; nothing else keeps a list of statuses."""
 
 from __future__ import annotations
 
@@ -48,6 +48,12 @@ from core.lifecycle.schedules import (
     allowed_schedule_actions,
     next_schedule_status,
 )
+from core.lifecycle.webhooks import (
+    WEBHOOK_DELIVERY_DUE,
+    WEBHOOK_DELIVERY_TRANSITIONS,
+    WebhookDeliveryStatus,
+    can_move_webhook_delivery,
+)
 
 __all__ = [
     "CAMPAIGN_EVENTS",
@@ -70,6 +76,8 @@ __all__ = [
     "WAIT",
     "WAITING_BY_KIND",
     "WAITING_STATUSES",
+    "WEBHOOK_DELIVERY_DUE",
+    "WEBHOOK_DELIVERY_TRANSITIONS",
     "Action",
     "DeliveryStatus",
     "ExecutionStatus",
@@ -80,12 +88,14 @@ __all__ = [
     "Status",
     "Transition",
     "TriggerJobStatus",
+    "WebhookDeliveryStatus",
     "action_for_target",
     "allowed_actions",
     "allowed_schedule_actions",
     "can",
     "can_move_delivery",
     "can_move_execution",
+    "can_move_webhook_delivery",
     "next_schedule_status",
     "transition",
 ]

@@ -56,6 +56,7 @@ STATE_CODES = frozenset(
         "SEGMENT_NOT_FOUND",
         "SUBSCRIBER_NOT_FOUND",
         "TEMPLATE_NOT_FOUND",
+        "WEBHOOK_URL_NOT_PUBLIC",  # where a webhook's host resolves is DNS's answer
     }
 )
 # ... or relates fields or items to each other, which JSON Schema cannot: by detail type.

@@ -1,0 +1,298 @@
+"""Webhook endpoint routes: CRUD, secret rotation, a test event, deliveries and replays."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+
+from api.envelope import ok
+from api.keys import CORE, actor_of, uow_of
+from api.parsing import parse_body, parse_query
+from api.registry import ApiRouter
+from api.schemas import Envelope, MessageText, Out, PageQuery, Pagination, UtcTime, pagination
+from core.ids import format_id
+from core.lifecycle import WebhookDeliveryStatus
+from core.webhooks import endpoints as service
+from core.webhooks.endpoints import EndpointInput, EndpointPatch
+from core.webhooks.events import ALL
+from storage.models_webhooks import WebhookDelivery, WebhookEndpoint
+from storage.repositories.webhooks import Health
+
+router = ApiRouter(tag="Webhooks")
+BASE = "/api/v1/webhooks"
+
+
+class WebhookHealth(Out):
+    """Deliveries by status, the success rate of finished ones and the last error."""
+
+    delivered: int
+    pending: int
+    failed: int
+    dead: int
+    success_rate: float | None
+    last_error: str | None
+
+
+class WebhookOut(Out):
+    """A webhook endpoint as the API shows it (never its secret)."""
+
+    id: str
+    url: str
+    events: Literal["*"] | list[str]
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None
+    previous_secret_valid_until: UtcTime | None
+    health: WebhookHealth | None = None
+    created_at: UtcTime
+    updated_at: UtcTime
+
+
+class WebhookCreated(WebhookOut):
+    """data of create and rotate-secret: the only answers that carry the secret."""
+
+    secret: str
+
+
+class WebhookList(Out):
+    """data of GET /webhooks."""
+
+    webhooks: list[WebhookOut]
+    pagination: Pagination
+
+
+class WebhookDeliveryOut(Out):
+    """One event for one endpoint, with its last attempt."""
+
+    id: str
+    webhook_id: str
+    message_id: str
+    event: str
+    status: WebhookDeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_latency_ms: int | None
+    last_error: str | None
+    next_attempt_at: UtcTime | None
+    created_at: UtcTime
+    delivered_at: UtcTime | None
+
+
+class WebhookDeliveryList(Out):
+    """data of GET /webhooks/:id/deliveries."""
+
+    deliveries: list[WebhookDeliveryOut]
+    pagination: Pagination
+
+
+class WebhookTestQueued(Out):
+    """data of POST /webhooks/:id/test."""
+
+    message_id: str
+    event: str
+
+
+def health_out(health: Health) -> WebhookHealth:
+    """Render an endpoint's health."""
+    counts = {status.value: health.counts.get(status.value, 0) for status in WebhookDeliveryStatus}
+    done = counts["delivered"] + counts["dead"]
+    return WebhookHealth(
+        delivered=counts["delivered"],
+        pending=counts["pending"],
+        failed=counts["failed"],
+        dead=counts["dead"],
+        success_rate=round(counts["delivered"] / done, 4) if done else None,
+        last_error=health.last_error,
+    )
+
+
+def webhook_out(endpoint: WebhookEndpoint, health: Health | None = None) -> WebhookOut:
+    """Render one endpoint."""
+    return WebhookOut(
+        id=format_id("webhook", endpoint.id),
+        url=endpoint.url,
+        events="*" if endpoint.events == [ALL] else list(endpoint.events),
+        description=endpoint.description,
+        enabled=endpoint.enabled,
+        disabled_reason=endpoint.disabled_reason,
+        previous_secret_valid_until=endpoint.previous_secret_until,
+        health=health_out(health) if health is not None else None,
+        created_at=endpoint.created_at,
+        updated_at=endpoint.updated_at,
+    )
+
+
+def _with_secret(endpoint: WebhookEndpoint, secret: str) -> WebhookCreated:
+    return WebhookCreated(**webhook_out(endpoint).model_dump(), secret=secret)
+
+
+def delivery_out(row: WebhookDelivery) -> WebhookDeliveryOut:
+    """Render one delivery."""
+    due = row.status in (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.FAILED)
+    return WebhookDeliveryOut(
+        id=format_id("webhook_delivery", row.id),
+        webhook_id=format_id("webhook", row.endpoint_id),
+        message_id=row.message_id,
+        event=row.event_type,
+        status=WebhookDeliveryStatus(row.status),
+        attempts=row.attempts,
+        last_status_code=row.last_status_code,
+        last_latency_ms=row.last_latency_ms,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at if due else None,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+    )
+
+
+@router.route(
+    "POST",
+    BASE,
+    summary="Register a webhook endpoint (the secret is shown once)",
+    body=EndpointInput,
+    response=Envelope[WebhookCreated],
+    status=201,
+    errors=(400, 401, 413),
+)
+async def create_webhook(request: web.Request) -> web.Response:
+    """Create an endpoint and show its secret."""
+    data = await parse_body(request, EndpointInput)
+    urls = request.app[CORE].webhook_urls
+    endpoint, secret = await service.create_endpoint(uow_of(request), actor_of(request), data, urls)
+    return ok(_with_secret(endpoint, secret), status=201)
+
+
+@router.route(
+    "GET",
+    BASE,
+    summary="List webhook endpoints",
+    query=PageQuery,
+    response=Envelope[WebhookList],
+    errors=(400, 401),
+)
+async def list_webhooks(request: web.Request) -> web.Response:
+    """Paged endpoints."""
+    query = parse_query(request, PageQuery)
+    page = await service.list_endpoints(
+        uow_of(request), actor_of(request), page=query.page, limit=query.limit
+    )
+    data = WebhookList(
+        webhooks=[webhook_out(e) for e in page.items],
+        pagination=pagination(query.page, query.limit, page.total),
+    )
+    return ok(data)
+
+
+@router.route(
+    "GET",
+    BASE + "/{id}",
+    summary="Get a webhook endpoint with its health",
+    response=Envelope[WebhookOut],
+    errors=(401, 404),
+)
+async def get_webhook(request: web.Request) -> web.Response:
+    """One endpoint and its delivery health."""
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    return ok(webhook_out(endpoint, await service.health(uow, endpoint)))
+
+
+@router.route(
+    "PATCH",
+    BASE + "/{id}",
+    summary="Change a webhook endpoint",
+    body=EndpointPatch,
+    response=Envelope[WebhookOut],
+    errors=(400, 401, 404, 413),
+)
+async def update_webhook(request: web.Request) -> web.Response:
+    """Change url, events, description or enabled."""
+    data = await parse_body(request, EndpointPatch)
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    urls = request.app[CORE].webhook_urls
+    return ok(webhook_out(await service.update_endpoint(uow, endpoint, data, urls)))
+
+
+@router.route(
+    "DELETE",
+    BASE + "/{id}",
+    summary="Delete a webhook endpoint and its deliveries",
+    response=Envelope[MessageText],
+    errors=(401, 404),
+)
+async def delete_webhook(request: web.Request) -> web.Response:
+    """Delete one endpoint."""
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    await service.delete_endpoint(uow, endpoint)
+    return ok(MessageText(message="Webhook deleted successfully"))
+
+
+@router.route(
+    "POST",
+    BASE + "/{id}/rotate-secret",
+    summary="Rotate the signing secret (the old one also signs for 24 h)",
+    response=Envelope[WebhookCreated],
+    errors=(401, 404),
+)
+async def rotate_webhook_secret(request: web.Request) -> web.Response:
+    """A new secret, shown once."""
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    secret = await service.rotate_secret(uow, endpoint)
+    return ok(_with_secret(endpoint, secret))
+
+
+@router.route(
+    "POST",
+    BASE + "/{id}/test",
+    summary="Queue a webhook.test event for this endpoint",
+    response=Envelope[WebhookTestQueued],
+    status=202,
+    errors=(401, 404, 409),
+)
+async def test_webhook(request: web.Request) -> web.Response:
+    """Queue a test event."""
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    message_id = await service.send_test(uow, endpoint)
+    return ok(WebhookTestQueued(message_id=message_id, event="webhook.test"), status=202)
+
+
+@router.route(
+    "GET",
+    BASE + "/{id}/deliveries",
+    summary="List a webhook endpoint's deliveries, newest first",
+    query=PageQuery,
+    response=Envelope[WebhookDeliveryList],
+    errors=(400, 401, 404),
+)
+async def list_webhook_deliveries(request: web.Request) -> web.Response:
+    """Paged deliveries of one endpoint."""
+    query = parse_query(request, PageQuery)
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    page = await service.list_deliveries(uow, endpoint, page=query.page, limit=query.limit)
+    data = WebhookDeliveryList(
+        deliveries=[delivery_out(row) for row in page.items],
+        pagination=pagination(query.page, query.limit, page.total),
+    )
+    return ok(data)
+
+
+@router.route(
+    "POST",
+    BASE + "/{id}/deliveries/{delivery_id}/retry",
+    summary="Replay one delivery now (same webhook-id)",
+    response=Envelope[WebhookDeliveryOut],
+    status=202,
+    errors=(401, 404, 409),
+)
+async def retry_webhook_delivery(request: web.Request) -> web.Response:
+    """Make one delivery due again."""
+    uow = uow_of(request)
+    endpoint = await service.get_endpoint(uow, actor_of(request), request.match_info["id"])
+    row = await service.retry_delivery(uow, endpoint, request.match_info["delivery_id"])
+    return ok(delivery_out(row), status=202)

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: endpoints, the transactional outbox, the dispatcher that signs and POSTs."""
