@@ -34,6 +34,39 @@ from tests.infra import PG_URL, postgres_problem
 
 _PG_PROBLEM: str | None = asyncio.run(postgres_problem(PG_URL))
 
+# Tests that start real service processes, or sweep many interleavings or fuzz cases: about
+# half of the suite's CPU. `make test-quick` leaves them out for a fast loop while developing;
+# `make test` (and CI) runs everything.
+SLOW = (
+    "tests/scale/",
+    "tests/api/test_fuzz.py",
+    "tests/delivery/test_crash.py",
+    "tests/delivery/test_interleavings.py",
+    "tests/emulator/test_cli_process.py",
+    "tests/test_demo.py",
+    "tests/test_http_workers.py",
+    "tests/test_logging_privacy.py",
+    "tests/test_one_poller.py",
+    "tests/test_roles.py",
+    "tests/test_safe_start.py",
+    "tests/test_settings.py",
+    "tests/test_telegram_webhook.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the `slow` marker (warnings are errors: an unknown marker fails collection)."""
+    config.addinivalue_line(
+        "markers", "slow: real processes or long sweeps (make test-quick skips)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of SLOW modules `slow`."""
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
 
 def _run_isolated(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a coroutine on its own loop in a thread (fixtures may be set up inside a loop)."""
