@@ -16,6 +16,7 @@ class Section(StrEnum):
     CAMPAIGNS = "campaigns"
     SCHEDULES = "schedules"
     AUDIENCE = "audience"
+    WEBHOOKS = "webhooks"
     HELP = "help"
 
 

@@ -9,7 +9,17 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.middlewares import UnitOfWorkMiddleware
 from bot.progress import ProgressReporter
-from bot.routers import audience, campaigns, clicks, errors, menu, schedules, subscribers, wizard
+from bot.routers import (
+    audience,
+    campaigns,
+    clicks,
+    errors,
+    menu,
+    schedules,
+    subscribers,
+    webhooks,
+    wizard,
+)
 from core.context import CoreContext
 
 PUBLIC_COMMANDS = [
@@ -23,6 +33,7 @@ ADMIN_COMMANDS = [
     BotCommand(command="campaigns", description="Campaigns"),
     BotCommand(command="schedules", description="Schedules"),
     BotCommand(command="audience", description="Audience"),
+    BotCommand(command="webhooks", description="Webhooks: endpoints, health, failures"),
     BotCommand(command="cancel", description="Cancel the current step"),
     *PUBLIC_COMMANDS,
 ]
@@ -52,6 +63,7 @@ def build_dispatcher(
         menu.build_router(),
         audience.build_router(),
         schedules.build_router(),
+        webhooks.build_router(),
         subscribers.build_router(),
         errors.build_router(),
     )

@@ -1,4 +1,4 @@
-"""Admins hear about scheduled runs that finish and about any campaign that fails."""
+"""Admins hear about scheduled runs that finish, any campaign that fails, and disabled webhooks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from html import escape
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
+from bot.webhook_views import disabled_notice
 from core.context import CoreContext
 from core.events import DomainEvent
+from core.webhooks.dispatcher import ENDPOINT_DISABLED
 from storage.models_scheduling import Schedule
 from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.schedules import ScheduleRepository
@@ -25,6 +27,7 @@ class AdminNotifier:
         self.core = core
         self.bot = bot
         core.bus.subscribe("execution.finished", self.on_finished)
+        core.bus.subscribe(ENDPOINT_DISABLED, self.on_webhook_disabled)
 
     async def on_finished(self, event: DomainEvent) -> None:
         """Scheduled runs (unless their schedule turned completion notices off) and failures."""
@@ -54,6 +57,14 @@ class AdminNotifier:
         else:
             text = (f"✅ Scheduled run of «{name}» completed: sent {data.get('sent', 0)}, "
                     f"failed {data.get('failed', 0)} of {data.get('total', 0)}.")  # fmt: skip
+        await self._tell_admins(text)
+
+    async def on_webhook_disabled(self, event: DomainEvent) -> None:
+        """An endpoint the service stopped sending to (today: it answered 410 Gone)."""
+        data = event.data
+        await self._tell_admins(disabled_notice(data["webhookId"], data["url"], data["reason"]))
+
+    async def _tell_admins(self, text: str) -> None:
         for admin_id in self.core.admin_ids:
             try:
                 await self.bot.send_message(admin_id, text)

@@ -46,9 +46,10 @@ def menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for section, label in ((Section.NEW, "➕ New campaign"), (Section.CAMPAIGNS, "📣 Campaigns"),
                            (Section.SCHEDULES, "🗓 Schedules"), (Section.AUDIENCE, "👥 Audience"),
+                           (Section.WEBHOOKS, "🔗 Webhooks"),
                            (Section.HELP, "❓ Help")):  # fmt: skip
         builder.button(text=label, callback_data=Menu(section=section))
-    builder.adjust(1, 2, 2)
+    builder.adjust(1, 2, 2, 1)
     return builder.as_markup()
 
 

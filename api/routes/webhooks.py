@@ -96,13 +96,13 @@ class WebhookTestQueued(Out):
 def health_out(health: Health) -> WebhookHealth:
     """Render an endpoint's health."""
     counts = {status.value: health.counts.get(status.value, 0) for status in WebhookDeliveryStatus}
-    done = counts["delivered"] + counts["dead"]
+    rate = service.success_rate(health)
     return WebhookHealth(
         delivered=counts["delivered"],
         pending=counts["pending"],
         failed=counts["failed"],
         dead=counts["dead"],
-        success_rate=round(counts["delivered"] / done, 4) if done else None,
+        success_rate=None if rate is None else round(rate, 4),
         last_error=health.last_error,
     )
 

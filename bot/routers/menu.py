@@ -18,6 +18,7 @@ HELP = (
     "/campaigns — list, open a card, execute, pause, resume, cancel, clone, statistics\n"
     "/schedules — recurring and scheduled sends\n"
     "/audience — subscribers by status and segment sizes\n"
+    "/webhooks — outgoing webhook endpoints, their health and last failures\n"
     "/menu — this menu"
 )
 

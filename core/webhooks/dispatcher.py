@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (5, 60, 300, 1800, 7200, 21600, 43200))
 JITTER = 0.1  # up to +10% of each delay, so endpoints recovering together are not stampeded
 MAX_ERROR = 500
+ENDPOINT_DISABLED = "webhook.disabled"  # domain event: the bot's notifier tells the admins
+GONE_REASON = "410 Gone from the receiver"
 
 
 def retry_delay(attempts: int, rand: Callable[[], float] = random.random) -> timedelta | None:
@@ -56,6 +58,18 @@ def signature(endpoint: WebhookEndpoint, message_id: str, moment: datetime, body
     if endpoint.previous_secret and until is not None and moment < until:
         secrets.append(endpoint.previous_secret)
     return " ".join(Webhook(secret).sign(message_id, moment, body) for secret in secrets)
+
+
+def disabled_event(endpoint: WebhookEndpoint, reason: str, now: datetime) -> DomainEvent:
+    """The domain event of an endpoint the dispatcher stopped sending to (never its secret)."""
+    return DomainEvent(
+        name=ENDPOINT_DISABLED,
+        tenant_id=endpoint.tenant_id,
+        campaign_id=None,
+        actor="webhooks:dispatcher",
+        occurred_at=now,
+        data={"webhookId": endpoint.id, "url": endpoint.url, "reason": reason},
+    )
 
 
 @dataclass
@@ -190,7 +204,8 @@ class WebhookDispatcher:
             repository = WebhookRepository(uow.session)
             await repository.settle(row.id, outcome)
             if gone:
-                await repository.disable_endpoint(endpoint_id, "410 Gone from the receiver", now)
+                await repository.disable_endpoint(endpoint_id, GONE_REASON, now)
+                uow.emit(disabled_event(endpoint, GONE_REASON, now))
         delivered = outcome.status is WebhookDeliveryStatus.DELIVERED
         return None if delivered else outcome.next_attempt_at
 

@@ -191,3 +191,10 @@ async def retry_delivery(
     delivery.next_attempt_at = uow.clock()
     await uow.flush()
     return delivery
+
+
+def success_rate(health: Health) -> float | None:
+    """Delivered among finished deliveries (delivered or dead); None before any finished."""
+    delivered = health.counts.get(WebhookDeliveryStatus.DELIVERED.value, 0)
+    done = delivered + health.counts.get(WebhookDeliveryStatus.DEAD.value, 0)
+    return delivered / done if done else None

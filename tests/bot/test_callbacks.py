@@ -45,5 +45,5 @@ def test_only_pause_resume_and_delete_reach_the_schedule_handler():
 
 def test_menu_sections_pack_to_the_strings_old_buttons_carry():
     assert [Menu(section=s).pack() for s in Section] == [
-        "m:new", "m:campaigns", "m:schedules", "m:audience", "m:help",
+        "m:new", "m:campaigns", "m:schedules", "m:audience", "m:webhooks", "m:help",
     ]  # fmt: skip
