@@ -26,7 +26,7 @@ from core.context import CoreContext
 from core.errors import ValidationFailed
 from core.events import DomainEvent
 from core.lifecycle import WebhookDeliveryStatus
-from core.webhooks.events import webhook_type
+from core.webhooks.events import QUEUED_EVENT, webhook_type
 from core.webhooks.urls import validate_url
 from storage.models_webhooks import WebhookEndpoint
 from storage.repositories.webhooks import ClaimedEvent, Outcome, WebhookRepository
@@ -117,7 +117,7 @@ class WebhookDispatcher:
             await self._http.close()
 
     async def _on_event(self, event: DomainEvent) -> None:
-        if webhook_type(event) is not None:
+        if webhook_type(event) is not None or event.name == QUEUED_EVENT:
             self._wake.set()
 
     def wake(self) -> None:
@@ -177,6 +177,9 @@ class WebhookDispatcher:
             log.exception("webhook delivery to endpoint %s failed", endpoint_id)
         finally:
             self._busy.discard(endpoint_id)
+            # Events committed for this endpoint while it was busy were left unclaimed: look
+            # again now rather than at the next poll.
+            self._wake.set()
 
     async def _attempt(self, endpoint_id: int, row: ClaimedEvent) -> datetime | None:
         """One POST and its write-back; when not delivered, when later rows may go."""

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from core.context import Actor
 from core.errors import ConflictError, NotFoundError, ValidationFailed
+from core.events import DomainEvent
 from core.ids import parse_id
 from core.lifecycle import WebhookDeliveryStatus, can_move_webhook_delivery
 from core.models import CamelModel
 from core.uow import UnitOfWork
 from core.validation import Line, Omittable
-from core.webhooks.events import ALL, EVENT_TYPES, TEST_EVENT, envelope, outbox_row
+from core.webhooks.events import (
+    ALL,
+    EVENT_TYPES,
+    QUEUED_EVENT,
+    TEST_EVENT,
+    envelope,
+    outbox_row,
+)
 from core.webhooks.urls import MAX_URL_LENGTH, URL_PATTERN, UrlPolicy, validate_url
 from storage.models_webhooks import WebhookDelivery, WebhookEndpoint
 from storage.repositories.paging import Page
@@ -158,6 +166,7 @@ async def send_test(uow: UnitOfWork, endpoint: WebhookEndpoint) -> str:
     payload = envelope(TEST_EVENT, now, {"webhookId": f"wh_{endpoint.id}"})
     row = outbox_row(endpoint.tenant_id, endpoint.id, payload, now)
     await WebhookRepository(uow.session).add_deliveries([row])
+    uow.emit(queued_event(endpoint, now))
     return str(row["message_id"])
 
 
@@ -190,6 +199,7 @@ async def retry_delivery(
     delivery.status, delivery.attempts = pending.value, 0
     delivery.next_attempt_at = uow.clock()
     await uow.flush()
+    uow.emit(queued_event(endpoint, uow.clock()))
     return delivery
 
 
@@ -198,3 +208,8 @@ def success_rate(health: Health) -> float | None:
     delivered = health.counts.get(WebhookDeliveryStatus.DELIVERED.value, 0)
     done = delivered + health.counts.get(WebhookDeliveryStatus.DEAD.value, 0)
     return delivered / done if done else None
+
+
+def queued_event(endpoint: WebhookEndpoint, now: datetime) -> DomainEvent:
+    """The wake-up of a row queued without a domain change of its own."""
+    return DomainEvent(QUEUED_EVENT, endpoint.tenant_id, None, "system:webhooks", occurred_at=now)

@@ -22,6 +22,9 @@ from storage.repositories.webhooks import Subscription, WebhookRepository
 
 PAYLOAD_VERSION = 1
 TEST_EVENT = "webhook.test"
+# A domain event (never a webhook type) saying outbox rows were queued directly (a test, a
+# replay): it wakes the dispatchers of this process after commit.
+QUEUED_EVENT = "webhook.queued"
 CAMPAIGN_EVENTS = tuple(
     f"campaign.{name}"
     for name in (

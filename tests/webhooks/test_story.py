@@ -12,6 +12,7 @@ from core.context import Actor
 from core.events import DomainEvent
 from core.models import CampaignCreate
 from core.webhooks import urls
+from core.webhooks.dispatcher import DispatcherSettings, WebhookDispatcher
 from storage.models_webhooks import WebhookDelivery
 from storage.repositories.webhooks import WebhookRepository
 from tests.webhooks.conftest import WEBHOOKS, register
@@ -210,3 +211,27 @@ async def test_the_running_dispatcher_wakes_on_a_committed_event(
     await asyncio.wait_for(receiver.arrived.wait(), 10)
 
     assert receiver.types() == ["campaign.created"]
+
+
+async def test_a_test_event_and_back_to_back_events_go_out_without_waiting_for_a_poll(
+    api, auth, core, receiver
+):
+    # A poll a minute away: anything that arrives sooner was woken, not polled.
+    sleepy = WebhookDispatcher(core, DispatcherSettings(timeout=2.0, poll_interval=60.0))
+    hook = await register(api, auth, receiver.url)
+    await sleepy.start()
+    try:
+        assert (await api.post(f"{WEBHOOKS}/{hook['id']}/test", headers=auth)).status == 202
+        await asyncio.wait_for(receiver.arrived.wait(), 10)
+        for name in ("One", "Two", "Three"):  # committed while the previous is in flight
+            body = {"name": name, "messages": [{"content": "Hi"}]}
+            assert (await api.post("/api/v1/campaigns", json=body, headers=auth)).status == 201
+        async with asyncio.timeout(10):
+            while True:
+                receiver.arrived.clear()
+                if len(receiver.received) >= 4:
+                    break
+                await receiver.arrived.wait()
+    finally:
+        await sleepy.stop()
+    assert receiver.types() == ["webhook.test", *["campaign.created"] * 3]
