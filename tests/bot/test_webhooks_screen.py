@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from bot.notifier import AdminNotifier
 from core.context import Actor, CoreContext
@@ -17,38 +14,16 @@ from core.webhooks.endpoints import EndpointInput
 from core.webhooks.urls import UrlPolicy
 from storage.models import Tenant
 from tests.bot.helpers import admin
+from tests.webhooks.conftest import Receiver, running_receiver
 
 LOCAL = UrlPolicy(allow_private=True, allow_http=True)  # the receiver is http on loopback
 
 
-@dataclass
-class Receiver:
-    """A local endpoint that answers the scripted statuses in turn (then 200)."""
-
-    server: TestServer
-    answers: list[int] = field(default_factory=list)
-
-    def url(self, query: str = "") -> str:
-        """Where to point a webhook."""
-        return str(self.server.make_url("/hook")) + query
-
-
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    """A receiver on 127.0.0.1."""
-    state: dict[str, Receiver] = {}
-
-    async def hook(_: web.Request) -> web.Response:
-        answers = state["receiver"].answers
-        return web.Response(status=answers.pop(0) if answers else 200, text="nope")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    state["receiver"] = me = Receiver(server)
-    yield me
-    await server.close()
+    """The webhook tests' receiver on 127.0.0.1 (answers scripted statuses, then 200)."""
+    async with running_receiver() as me:
+        yield me
 
 
 @pytest.fixture
@@ -80,7 +55,7 @@ async def test_the_screen_shows_nothing_then_the_endpoint_its_health_and_its_fai
     assert "No endpoints yet" in (empty.text or "")
     assert "POST /api/v1/webhooks" in (empty.text or "")
 
-    url = receiver.url("?token=hush")  # a query may carry a credential: the screen drops it
+    url = receiver.url + "?token=hush"  # a query may carry a credential: the screen drops it
     webhook_id, secret = await _endpoint_with_a_test_event(core, tenant, url)
     receiver.answers = [500]
     assert await dispatcher.run_once() == 1
@@ -88,7 +63,7 @@ async def test_the_screen_shows_nothing_then_the_endpoint_its_health_and_its_fai
     [screen] = await ada.presses("Webhooks")
     text = screen.text or ""
     assert f"wh_{webhook_id} · ✅ enabled" in text
-    assert receiver.url("?…") in text and "CRM" in text
+    assert receiver.url + "?…" in text and "CRM" in text
     assert "Events: all" in text
     assert "Health: nothing finished yet · retrying 1 · pending 0" in text
     assert "Last error: HTTP 500: nope" in text
@@ -103,7 +78,7 @@ async def test_an_endpoint_gone_410_is_disabled_and_admins_are_told_once(
 ):
     ada = await admin(harness)
     AdminNotifier(core, harness.bot)
-    webhook_id, secret = await _endpoint_with_a_test_event(core, tenant, receiver.url())
+    webhook_id, secret = await _endpoint_with_a_test_event(core, tenant, receiver.url)
     receiver.answers = [410]
     before = len(ada.inbox())
 
@@ -111,7 +86,7 @@ async def test_an_endpoint_gone_410_is_disabled_and_admins_are_told_once(
 
     [notice] = ada.inbox()[before:]
     text = notice.text or ""
-    assert f"Webhook wh_{webhook_id} disabled: {receiver.url()}" in text
+    assert f"Webhook wh_{webhook_id} disabled: {receiver.url}" in text
     assert "Reason: 410 Gone from the receiver" in text
     assert secret not in text
     [screen] = await ada.says("/webhooks")

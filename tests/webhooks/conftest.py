@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,9 +70,9 @@ def strict_urls(core: CoreContext) -> None:
     core.webhook_urls = urls.UrlPolicy()
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A receiver on 127.0.0.1."""
+@contextlib.asynccontextmanager
+async def running_receiver() -> AsyncIterator[Receiver]:
+    """A receiver on 127.0.0.1, for as long as the block runs."""
     app = web.Application()
     state: dict[str, Receiver] = {}
 
@@ -86,8 +87,17 @@ async def receiver() -> AsyncIterator[Receiver]:
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     state["receiver"] = me = Receiver(server)
-    yield me
-    await server.close()
+    try:
+        yield me
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A receiver on 127.0.0.1."""
+    async with running_receiver() as me:
+        yield me
 
 
 @pytest.fixture
