@@ -76,3 +76,18 @@ async def ledger_counts(core: CoreContext, execution_id: int) -> Counter[str]:
             .group_by(Delivery.status)
         )
         return Counter(dict(rows.all()))
+
+
+async def wait_for_settled(
+    core: CoreContext, execution_id: int, within: float = 20.0
+) -> Counter[str]:
+    """Poll the ledger until no row of the execution is pending or sending; returns the counts."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        counts = await ledger_counts(core, execution_id)
+        if counts["pending"] == counts["sending"] == 0:
+            return counts
+        if loop.time() > deadline:
+            raise TimeoutError(f"rows still open: {dict(counts)}")
+        await asyncio.sleep(0.05)
