@@ -35,6 +35,7 @@ from api.openapi_rules import (
 )
 from api.registry import RouteSpec
 from api.schemas import ErrorEnvelope
+from api.webhook_payload_schemas import WEBHOOK_EVENTS, WebhookDoc
 from core.validation import FREE_FORM, JSON_VALUE_REF, JSON_VALUE_SCHEMA
 
 OPENAPI = web.AppKey("openapi", dict)
@@ -55,6 +56,33 @@ UNAUTHORIZED_HEADERS: dict[str, Header | Reference] = {
             "schema": {"type": "string", "pattern": "^Bearer"},
         }
     )
+}
+WEBHOOK_TAG = "Webhook events"
+WEBHOOK_TAG_TEXT = (
+    "What the service POSTs to registered endpoints (see /api/v1/webhooks): one signed JSON "
+    "event per request, retried until a 2xx answer."
+)
+# Standard Webhooks (https://www.standardwebhooks.com/): every attempt carries these three.
+WEBHOOK_HEADERS = {
+    "webhook-id": (
+        {"type": "string", "pattern": "^msg_[0-9a-f]{32}$"},
+        "The event's id for this endpoint, the same on every attempt: deduplicate on it.",
+    ),
+    "webhook-timestamp": (
+        {"type": "integer"},
+        "Unix seconds of this attempt (signed with the body).",
+    ),
+    "webhook-signature": (
+        {"type": "string", "pattern": "^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$"},
+        "`v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; during a secret rotation two, "
+        "separated by a space (the new secret's and the previous one's).",
+    ),
+}
+WEBHOOK_RESPONSES = {
+    "2XX": "Delivered.",
+    "410": "Gone: the delivery is dead and the endpoint is disabled.",
+    "default": "Not delivered: retried after 5 s, 1 min, 5 min, 30 min, 2 h, 6 h and 12 h "
+    "(each plus up to 10 % jitter), then dead.",
 }
 DESCRIPTION = (
     "Every answer is an envelope: `{success: true, data}` or "
@@ -138,6 +166,37 @@ def _operation(spec: RouteSpec, operation_id: str) -> Operation:
     )
 
 
+def _webhook_parameters() -> list[Parameter | Reference]:
+    return [
+        Parameter.model_validate(
+            {"name": name, "in": "header", "required": True, "schema": schema, "description": text}
+        )
+        for name, (schema, text) in WEBHOOK_HEADERS.items()
+    ]
+
+
+def _webhook(event_type: str, doc: WebhookDoc) -> PathItem:
+    """The POST the service sends to an endpoint subscribed to `event_type`."""
+    name = "".join(word.capitalize() for word in re.split(r"[._]", event_type))
+    responses: dict[str, Response | Reference] = {
+        status: Response(description=text) for status, text in WEBHOOK_RESPONSES.items()
+    }
+    return PathItem(
+        post=Operation(
+            summary=doc.summary,
+            description=(
+                f"Sent to every enabled endpoint subscribed to `{event_type}` (or `*`). "
+                "Verify the signature before trusting the body."
+            ),
+            operationId=f"on{name}",
+            tags=[WEBHOOK_TAG],
+            parameters=_webhook_parameters(),
+            requestBody=RequestBody(content=_json(doc.model), required=True),
+            responses=responses,
+        )
+    )
+
+
 def _add_links(data: dict[str, Any], specs: list[RouteSpec], ids: dict[int, str]) -> None:
     for spec in specs:
         links = links_for(spec, specs, ids)
@@ -148,7 +207,7 @@ def _add_links(data: dict[str, Any], specs: list[RouteSpec], ids: dict[int, str]
 
 def _tidy_parameters(data: dict[str, Any]) -> None:
     # openapi-pydantic dumps these defaults; on path parameters the 3.1 meta-schema forbids them.
-    for item in data["paths"].values():
+    for item in [*data["paths"].values(), *data.get("webhooks", {}).values()]:
         for operation in item.values():
             for parameter in operation.get("parameters", []):
                 for key in ("allowEmptyValue", "allowReserved", "deprecated"):
@@ -177,6 +236,7 @@ def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
     document = OpenAPI(
         info=Info(title="tg-campaigns API", version=version, description=DESCRIPTION),
         paths={path: PathItem.model_validate(ops) for path, ops in paths.items()},
+        webhooks={name: _webhook(name, doc) for name, doc in WEBHOOK_EVENTS.items()},
     )
     document = construct_open_api_with_schema_class(document)
     data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -189,6 +249,7 @@ def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
     components["securitySchemes"] = SECURITY_SCHEMES
     used = dict.fromkeys(spec.tag for spec in specs)
     data["tags"] = [{"name": tag, "description": TAGS.get(tag, tag)} for tag in used]
+    data["tags"].append({"name": WEBHOOK_TAG, "description": WEBHOOK_TAG_TEXT})
     _add_links(data, specs, ids)
     _tidy_parameters(data)
     return data

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# 3.0 has no top-level webhooks (the outgoing payloads are in the 3.1 document only).
+DROPPED_TOP_LEVEL = frozenset({"jsonSchemaDialect", "webhooks"})
 # propertyNames is JSON Schema 2019+; 3.0 cannot say it (the 3.1 document does).
-DROPPED_KEYS = frozenset(
-    {"jsonSchemaDialect", "webhooks", "$schema", "prefixItems", "propertyNames"}
-)
+DROPPED_KEYS = frozenset({"$schema", "prefixItems", "propertyNames"})
 
 
 NULL_ONLY = {"nullable": True, "enum": [None]}
@@ -29,7 +29,11 @@ def _schema(node: Any) -> Any:
         return [_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {k: _schema(v) for k, v in node.items() if k not in DROPPED_KEYS}
+    node = {
+        k: _properties(v) if k == "properties" else _schema(v)
+        for k, v in node.items()
+        if k not in DROPPED_KEYS
+    }
     if isinstance(node.get("anyOf"), list):
         node = _nullable(node)
     if node.get("type") == "null":
@@ -58,9 +62,16 @@ def _schema(node: Any) -> Any:
     return node
 
 
+def _properties(node: Any) -> Any:
+    # Property names are data, not keywords: a property called `type` or `webhooks` stays.
+    if not isinstance(node, dict):
+        return _schema(node)
+    return {name: _schema(schema) for name, schema in node.items()}
+
+
 def as_openapi_30(document: dict[str, Any]) -> dict[str, Any]:
     """The same paths, schemas and security in OpenAPI 3.0.3 terms (nullable, enum for const)."""
-    converted = _schema({k: v for k, v in document.items() if k not in DROPPED_KEYS})
+    converted = _schema({k: v for k, v in document.items() if k not in DROPPED_TOP_LEVEL})
     converted["openapi"] = "3.0.3"
     info = dict(converted.get("info", {}))
     info.pop("summary", None)

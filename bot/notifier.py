@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from bot.webhook_views import disabled_notice
 from core.context import CoreContext
 from core.events import DomainEvent
-from core.webhooks.dispatcher import ENDPOINT_DISABLED
+from core.webhooks.attempts import ENDPOINT_DISABLED
 from storage.models_scheduling import Schedule
 from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.schedules import ScheduleRepository
@@ -60,7 +60,7 @@ class AdminNotifier:
         await self._tell_admins(text)
 
     async def on_webhook_disabled(self, event: DomainEvent) -> None:
-        """An endpoint the service stopped sending to (today: it answered 410 Gone)."""
+        """An endpoint the service stopped sending to (410 Gone, or failing for a whole day)."""
         data = event.data
         await self._tell_admins(disabled_notice(data["webhookId"], data["url"], data["reason"]))
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from core.campaign_types.base import UpdateKind
 from core.campaign_types.registry import policy_for
+from core.event_names import INTERACTION_EVENTS
+from core.events import DomainEvent
 from core.ids import format_id
 from core.models import InteractionType
 from core.uow import UnitOfWork
@@ -78,6 +80,7 @@ async def record_click(
     if converts:
         kinds.append(InteractionType.CONVERTED)
     for kind in kinds:
+        details = {"button": button_index}
         await repo.add(
             Interaction(
                 tenant_id=tenant_id,
@@ -86,7 +89,18 @@ async def record_click(
                 subscriber_id=subscriber_id,
                 type=kind,
                 occurred_at=uow.clock(),
-                details={"button": button_index},
+                details=details,
+            )
+        )
+        uow.emit(
+            DomainEvent(
+                name=INTERACTION_EVENTS[kind],
+                tenant_id=tenant_id,
+                campaign_id=campaign_id,
+                actor=f"telegram:{telegram_id}",
+                subscriber_id=subscriber_id,
+                occurred_at=uow.clock(),
+                data={"deliveryId": delivery_id, "first": first, **details},
             )
         )
     if first:

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from core.context import Actor
 from core.errors import NotFoundError
+from core.event_names import SUBSCRIBER_BLOCKED, UNSUBSCRIBED, USER_REGISTERED
 from core.events import DomainEvent
 from core.ids import parse_id
 from core.models import CamelModel
@@ -37,6 +38,13 @@ class SubscriberStatus(StrEnum):
     BLOCKED = "blocked"
     DEACTIVATED = "deactivated"
 
+
+# The domain event of a move to a status (a move back to active emits none).
+STATUS_EVENTS = {
+    SubscriberStatus.UNSUBSCRIBED: UNSUBSCRIBED,
+    SubscriberStatus.BLOCKED: SUBSCRIBER_BLOCKED,
+    SubscriberStatus.DEACTIVATED: SUBSCRIBER_BLOCKED,
+}
 
 Tags = Annotated[list[Line], Field(max_length=100)]
 
@@ -216,7 +224,7 @@ async def register_from_bot(
     await uow.flush()
     uow.emit(
         DomainEvent(
-            name="user_registered",
+            name=USER_REGISTERED,
             tenant_id=tenant_id,
             campaign_id=None,
             actor=f"telegram:{profile.telegram_id}",
@@ -240,15 +248,17 @@ async def change_status_from_bot(
     subscriber.status_changed_at = now
     subscriber.updated_at = now
     await uow.flush()
-    if status is SubscriberStatus.UNSUBSCRIBED:
+    name = STATUS_EVENTS.get(status)
+    if name is not None:
         uow.emit(
             DomainEvent(
-                name="unsubscribed",
+                name=name,
                 tenant_id=tenant_id,
                 campaign_id=None,
                 actor=f"telegram:{telegram_id}",
                 subscriber_id=subscriber.id,
                 occurred_at=now,
+                data={"status": status.value},
             )
         )
     return subscriber

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from core.delivery.finalize import closing_reason, finalize_if_done
 from core.delivery.results import Batch, close_out
+from core.event_names import SUBSCRIBER_BLOCKED
+from core.events import DomainEvent
 from core.uow import UnitOfWork
 from storage.repositories.deliveries import DeliveryRepository, Settled
 from storage.repositories.locks import lock_execution
@@ -37,7 +39,19 @@ async def write_results(
         if settled := Settled.of(written):
             await ledger.add_to_counters(execution_id, campaign_id, settled)
         for status, ids in batch.blocked.items():
-            await ledger.mark_subscribers(ids, status, now)
+            for tenant_id, subscriber_id in await ledger.mark_subscribers(ids, status, now):
+                uow.emit(
+                    DomainEvent(
+                        name=SUBSCRIBER_BLOCKED,
+                        tenant_id=tenant_id,
+                        campaign_id=execution.campaign_id,
+                        actor=f"worker:{worker_id}",
+                        execution_id=execution_id,
+                        subscriber_id=subscriber_id,
+                        occurred_at=now,
+                        data={"status": status},
+                    )
+                )
         for subscriber_id, chat_id in batch.moved_chats:
             await ledger.move_chat(subscriber_id, chat_id)
         await finalize_if_done(uow, execution_id)  # decided by the counters just written

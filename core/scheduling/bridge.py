@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from core.context import Actor, CoreContext
+from core.event_names import UNSUBSCRIBED, USER_REGISTERED
 from core.events import DomainEvent
 from core.ids import format_id
 from core.scheduling.triggers import EventIn, ingest
 
 log = logging.getLogger(__name__)
-BOT_EVENTS = ("user_registered", "unsubscribed")
+BOT_EVENTS = (USER_REGISTERED, UNSUBSCRIBED)
 
 
 def connect_bot_events(core: CoreContext) -> None:

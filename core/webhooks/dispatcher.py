@@ -11,21 +11,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiohttp
 import orjson
-from standardwebhooks import Webhook
 
 from core.context import CoreContext
 from core.errors import ValidationFailed
 from core.events import DomainEvent
 from core.lifecycle import WebhookDeliveryStatus
+from core.webhooks.attempts import (
+    EXHAUSTED_REASON,
+    GONE_REASON,
+    MAX_ERROR,
+    disabled_event,
+    outcome_of,
+    signature,
+)
 from core.webhooks.events import QUEUED_EVENT, webhook_type
 from core.webhooks.urls import validate_url
 from storage.models_webhooks import WebhookEndpoint
@@ -34,42 +40,9 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Delay before attempt n+1 after n failed attempts; after the last, the row is dead.
-RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (5, 60, 300, 1800, 7200, 21600, 43200))
-JITTER = 0.1  # up to +10% of each delay, so endpoints recovering together are not stampeded
-MAX_ERROR = 500
-ENDPOINT_DISABLED = "webhook.disabled"  # domain event: the bot's notifier tells the admins
-GONE_REASON = "410 Gone from the receiver"
-
-
-def retry_delay(attempts: int, rand: Callable[[], float] = random.random) -> timedelta | None:
-    """The wait after `attempts` failed attempts, or None when the row is dead."""
-    if attempts > len(RETRY_DELAYS):
-        return None
-    base = RETRY_DELAYS[attempts - 1]
-    return base + base * JITTER * rand()
-
-
-def signature(endpoint: WebhookEndpoint, message_id: str, moment: datetime, body: str) -> str:
-    """The `webhook-signature` header: the current secret's, plus the previous one's while the
-    rotation window is open."""
-    secrets = [endpoint.secret]
-    until = endpoint.previous_secret_until
-    if endpoint.previous_secret and until is not None and moment < until:
-        secrets.append(endpoint.previous_secret)
-    return " ".join(Webhook(secret).sign(message_id, moment, body) for secret in secrets)
-
-
-def disabled_event(endpoint: WebhookEndpoint, reason: str, now: datetime) -> DomainEvent:
-    """The domain event of an endpoint the dispatcher stopped sending to (never its secret)."""
-    return DomainEvent(
-        name=ENDPOINT_DISABLED,
-        tenant_id=endpoint.tenant_id,
-        campaign_id=None,
-        actor="webhooks:dispatcher",
-        occurred_at=now,
-        data={"webhookId": endpoint.id, "url": endpoint.url, "reason": reason},
-    )
+# Rows sent between two write-backs: one transaction per chunk instead of one per event, and
+# the endpoint (enabled, URL, secrets) is read again before each chunk.
+CHUNK = 25
 
 
 @dataclass
@@ -164,13 +137,9 @@ class WebhookDispatcher:
             self._slots = asyncio.Semaphore(self.settings.concurrency)
         try:
             async with self._slots:
-                for index, row in enumerate(queue):
-                    retry_at = await self._attempt(endpoint_id, row)
-                    if retry_at is not None:
-                        # Later events wait behind the failed one, so order holds.
-                        rest = [later.id for later in queue[index + 1 :]]
-                        async with self.core.uow() as uow:
-                            await WebhookRepository(uow.session).postpone(rest, retry_at)
+                for start in range(0, len(queue), CHUNK):
+                    chunk, later = queue[start : start + CHUNK], queue[start + CHUNK :]
+                    if not await self._serve_chunk(endpoint_id, chunk, later):
                         break
         except Exception:
             # The rows left come due again when their lease ends.
@@ -181,45 +150,80 @@ class WebhookDispatcher:
             # again now rather than at the next poll.
             self._wake.set()
 
-    async def _attempt(self, endpoint_id: int, row: ClaimedEvent) -> datetime | None:
-        """One POST and its write-back; when not delivered, when later rows may go."""
+    async def _serve_chunk(
+        self, endpoint_id: int, chunk: list[ClaimedEvent], later: list[ClaimedEvent]
+    ) -> bool:
+        """Send `chunk` in order and write what came of it; False when the rest must wait."""
         async with self.core.uow(read_only=True) as uow:
             endpoint = (await WebhookRepository(uow.session).endpoints_by_id([endpoint_id])).get(
                 endpoint_id
             )
         if endpoint is None or not endpoint.enabled:
-            return self.core.clock()  # claimed just before a disable: the claim skips it now
-        code, latency, error = await self._post(endpoint, row)
-        now = self.core.clock()
-        attempts = row.attempts + 1
-        gone = code == 410
-        if code is not None and 200 <= code < 300:
-            outcome = Outcome(
-                WebhookDeliveryStatus.DELIVERED, attempts, now, code, latency, None, now
-            )
-        else:
-            delay = None if gone else retry_delay(attempts)
-            status = WebhookDeliveryStatus.DEAD if delay is None else WebhookDeliveryStatus.FAILED
-            outcome = Outcome(
-                status, attempts, now + (delay or timedelta()), code, latency, error, None
-            )
+            # Disabled since the claim: hand the rows back (the claim skips a disabled endpoint).
+            await self._write(endpoint, [], [*chunk, *later], self.core.clock())
+            return False
+        refused = await self._refusal(endpoint)
+        settled: list[tuple[ClaimedEvent, Outcome]] = []
+        for row in chunk:
+            if refused is not None:
+                answer: tuple[int | None, int | None, str | None] = (None, None, refused)
+            else:
+                answer = await self._post(endpoint, row)
+            outcome = outcome_of(*answer, row.attempts + 1, self.core.clock())
+            settled.append((row, outcome))
+            if outcome.status is not WebhookDeliveryStatus.DELIVERED:
+                # Later events wait behind the failed one, so order holds.
+                waiting = [*chunk[len(settled) :], *later]
+                await self._write(endpoint, settled, waiting, outcome.next_attempt_at)
+                return False
+        await self._write(endpoint, settled, [], self.core.clock())
+        return True
+
+    async def _refusal(self, endpoint: WebhookEndpoint) -> str | None:
+        """Why the endpoint's URL may not be posted to now (DNS can change), or None."""
+        try:
+            await validate_url(endpoint.url, self.core.webhook_urls)
+        except ValidationFailed as refused:
+            return refused.message[:MAX_ERROR]
+        return None
+
+    async def _write(
+        self,
+        endpoint: WebhookEndpoint | None,
+        settled: Sequence[tuple[ClaimedEvent, Outcome]],
+        waiting: Sequence[ClaimedEvent],
+        until: datetime,
+    ) -> None:
+        """One transaction: the attempts' outcomes, the rows handed back, a disabling."""
         async with self.core.uow() as uow:
             repository = WebhookRepository(uow.session)
-            await repository.settle(row.id, outcome)
-            if gone:
-                await repository.disable_endpoint(endpoint_id, GONE_REASON, now)
-                uow.emit(disabled_event(endpoint, GONE_REASON, now))
-        delivered = outcome.status is WebhookDeliveryStatus.DELIVERED
-        return None if delivered else outcome.next_attempt_at
+            await repository.settle_many([(row.id, outcome) for row, outcome in settled])
+            await repository.postpone([row.id for row in waiting], until)
+            if endpoint is None or not settled:
+                return
+            reason = await self._disabling(repository, endpoint.id, *settled[-1])
+            now = self.core.clock()
+            # Only the process whose UPDATE disabled it tells the admins.
+            if reason is not None and await repository.disable_endpoint(endpoint.id, reason, now):
+                uow.emit(disabled_event(endpoint, reason, now))
+
+    @staticmethod
+    async def _disabling(
+        repository: WebhookRepository, endpoint_id: int, row: ClaimedEvent, outcome: Outcome
+    ) -> str | None:
+        """Why the endpoint stops now: 410 Gone, or nothing delivered for a whole window."""
+        if outcome.status_code == 410:
+            return GONE_REASON
+        if outcome.status is WebhookDeliveryStatus.DEAD and not await repository.delivered_since(
+            endpoint_id, row.created_at
+        ):
+            return EXHAUSTED_REASON
+        return None
 
     async def _post(
         self, endpoint: WebhookEndpoint, row: ClaimedEvent
     ) -> tuple[int | None, int | None, str | None]:
         """The response status (None: no response), latency in ms and a short error."""
-        try:
-            await validate_url(endpoint.url, self.core.webhook_urls)
-        except ValidationFailed as refused:
-            return None, None, refused.message[:MAX_ERROR]
         body = orjson.dumps(row.payload).decode()
         moment = self.wall_clock()
         headers = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.event_names import INTERACTION_EVENTS, SUBSCRIBER_BLOCKED, UNSUBSCRIBED, USER_REGISTERED
 from core.events import DomainEvent
 from core.ids import format_id
 from core.lifecycle import WebhookDeliveryStatus
@@ -42,8 +43,10 @@ CAMPAIGN_EVENTS = tuple(
 DOMAIN_TO_WEBHOOK: dict[str, str] = {
     **{name: name for name in CAMPAIGN_EVENTS},
     "execution.finished": "execution.finished",
-    "user_registered": "subscriber.subscribed",
-    "unsubscribed": "subscriber.unsubscribed",
+    USER_REGISTERED: "subscriber.subscribed",
+    UNSUBSCRIBED: "subscriber.unsubscribed",
+    SUBSCRIBER_BLOCKED: SUBSCRIBER_BLOCKED,
+    **{name: name for name in INTERACTION_EVENTS.values()},
 }
 EVENT_TYPES: tuple[str, ...] = (*DOMAIN_TO_WEBHOOK.values(), TEST_EVENT)
 ALL = "*"
@@ -51,7 +54,7 @@ ALL = "*"
 
 def webhook_type(event: DomainEvent) -> str | None:
     """The webhook event type of a domain event, or None when webhooks do not carry it."""
-    if event.name == "user_registered" and not event.data.get("new"):
+    if event.name == USER_REGISTERED and not event.data.get("new"):
         return None  # a returning /start of an active subscriber is no new subscription
     return DOMAIN_TO_WEBHOOK.get(event.name)
 
@@ -114,6 +117,14 @@ async def _data(session: AsyncSession, event_type: str, event: DomainEvent) -> d
         data["execution"] = stats
     if event.subscriber_id is not None:
         data["subscriber"] = {"id": format_id("subscriber", event.subscriber_id)}
+    if event_type == SUBSCRIBER_BLOCKED:
+        data["subscriber"]["status"] = event.data["status"]
+    if event_type.startswith("interaction."):
+        data["interaction"] = {
+            "deliveryId": format_id("delivery", event.data["deliveryId"]),
+            "button": event.data["button"],
+            "first": event.data["first"],
+        }
     return data
 
 

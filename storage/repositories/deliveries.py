@@ -220,14 +220,18 @@ class DeliveryRepository:
 
     async def mark_subscribers(
         self, subscriber_ids: Sequence[int], status: str, now: datetime
-    ) -> None:
-        """Record that recipients blocked the bot or were deactivated."""
-        if subscriber_ids:
-            await self.session.execute(
-                update(Subscriber)
-                .where(Subscriber.id.in_(subscriber_ids))
-                .values(status=status, status_changed_at=now, updated_at=now)
-            )
+    ) -> list[tuple[int, int]]:
+        """Record that recipients blocked the bot or were deactivated; (tenant, subscriber)
+        of each one whose status this changed."""
+        if not subscriber_ids:
+            return []
+        changed = await self.session.execute(
+            update(Subscriber)
+            .where(Subscriber.id.in_(subscriber_ids), Subscriber.status != status)
+            .values(status=status, status_changed_at=now, updated_at=now)
+            .returning(Subscriber.tenant_id, Subscriber.id)
+        )
+        return sorted((int(tenant), int(row)) for tenant, row in changed.all())
 
     async def move_chat(self, subscriber_id: int, new_chat_id: int) -> None:
         """A group migrated to a supergroup: remember its new chat id."""

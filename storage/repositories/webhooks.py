@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.lifecycle import WEBHOOK_DELIVERY_DUE, WebhookDeliveryStatus
@@ -33,6 +33,7 @@ class ClaimedEvent(NamedTuple):
     event_type: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,29 @@ class Health:
 
     counts: dict[str, int]
     last_error: str | None
+
+
+_OUTCOME_COLUMNS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_status_code",
+    "last_latency_ms",
+    "last_error",
+    "delivered_at",
+)
+
+
+def _outcome_values(outcome: Outcome) -> tuple[Any, ...]:
+    return (
+        outcome.status.value,
+        outcome.attempts,
+        outcome.next_attempt_at,
+        outcome.status_code,
+        outcome.latency_ms,
+        outcome.error,
+        outcome.delivered_at,
+    )
 
 
 class WebhookRepository:
@@ -102,13 +126,14 @@ class WebhookRepository:
         await self.session.delete(endpoint)
         await self.session.flush()
 
-    async def disable_endpoint(self, endpoint_id: int, reason: str, now: datetime) -> None:
-        """Stop sending to an endpoint (410 Gone, or a person's PATCH)."""
-        await self.session.execute(
+    async def disable_endpoint(self, endpoint_id: int, reason: str, now: datetime) -> bool:
+        """Stop sending to an enabled endpoint; False when it was disabled already."""
+        result = await self.session.execute(
             update(WebhookEndpoint)
-            .where(WebhookEndpoint.id == endpoint_id)
+            .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled.is_(True))
             .values(enabled=False, disabled_reason=reason[:200], updated_at=now)
         )
+        return bool(getattr(result, "rowcount", 0))
 
     async def subscriptions(self, tenant_ids: Iterable[int]) -> list[Subscription]:
         """Enabled endpoints of these tenants (one indexed query; usually none)."""
@@ -173,21 +198,41 @@ class WebhookRepository:
         )
         return sorted(map(ClaimedEvent._make, result.all()))
 
-    async def settle(self, delivery_id: int, outcome: Outcome) -> None:
-        """Write what an attempt came to."""
-        await self.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id)
-            .values(
-                status=outcome.status.value,
-                attempts=outcome.attempts,
-                next_attempt_at=outcome.next_attempt_at,
-                last_status_code=outcome.status_code,
-                last_latency_ms=outcome.latency_ms,
-                last_error=outcome.error,
-                delivered_at=outcome.delivered_at,
-            )
+    async def settle_many(self, outcomes: Sequence[tuple[int, Outcome]]) -> None:
+        """Write what attempts came to (one executemany)."""
+        if not outcomes:
+            return
+        outbox = table_of(WebhookDelivery)
+        statement = (
+            outbox.update()
+            .where(outbox.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS})
         )
+        await self.session.execute(
+            statement,
+            [
+                {
+                    "row_id": delivery_id,
+                    **{
+                        f"new_{name}": value
+                        for name, value in zip(_OUTCOME_COLUMNS, _outcome_values(o), strict=True)
+                    },
+                }
+                for delivery_id, o in outcomes
+            ],
+        )
+
+    async def delivered_since(self, endpoint_id: int, since: datetime) -> bool:
+        """Whether any event reached the endpoint at or after `since`."""
+        found = await self.session.scalar(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.endpoint_id == endpoint_id,
+                WebhookDelivery.delivered_at >= since,
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def postpone(self, delivery_ids: Sequence[int], until: datetime) -> None:
         """Hand leased rows back, due at `until` (behind an earlier row that failed)."""

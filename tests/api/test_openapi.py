@@ -9,6 +9,7 @@ import schemathesis
 
 from api.app import ROUTERS, VERSION
 from api.openapi import build_openapi
+from api.openapi_legacy import as_openapi_30
 from core.campaigns import SORTABLE
 from core.statistics import PERIODS
 
@@ -113,3 +114,18 @@ def test_every_creating_route_links_its_item_routes():
 def test_the_document_is_valid_openapi_3_1():
     schemathesis.openapi.from_dict(DOCUMENT).validate()  # raises on any meta-schema violation
     assert DOCUMENT["openapi"].startswith("3.1")
+
+
+def test_outgoing_webhooks_are_listed_in_3_1_and_left_out_of_3_0():
+    created = DOCUMENT["webhooks"]["campaign.created"]["post"]
+    headers = {p["name"]: p for p in created["parameters"]}
+    assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert all(p["in"] == "header" and p["required"] for p in headers.values())
+    assert created["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CampaignCreatedEvent"
+    }
+    legacy = as_openapi_30(DOCUMENT)
+    assert "webhooks" not in legacy
+    # Only the top-level key goes: a property that happens to be called `webhooks` stays.
+    listed = legacy["components"]["schemas"]["WebhookList"]
+    assert "webhooks" in listed["properties"] and "webhooks" in listed["required"]

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from core.config import Settings
-from core.webhooks.dispatcher import RETRY_DELAYS, retry_delay, signature
+from core.webhooks.attempts import RETRY_DELAYS, retry_delay, signature
 from storage.models_webhooks import WebhookEndpoint
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
