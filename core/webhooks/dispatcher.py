@@ -33,6 +33,7 @@ from core.webhooks.attempts import (
     signature,
 )
 from core.webhooks.events import QUEUED_EVENT, webhook_type
+from core.webhooks.resolver import guarded_connector
 from core.webhooks.urls import validate_url
 from storage.models_webhooks import WebhookEndpoint
 from storage.repositories.webhooks import ClaimedEvent, Outcome, WebhookRepository
@@ -235,7 +236,8 @@ class WebhookDispatcher:
         }
         if self._http is None:
             self._http = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.settings.timeout)
+                connector=guarded_connector(self.core.webhook_urls),
+                timeout=aiohttp.ClientTimeout(total=self.settings.timeout),
             )
         started = time.perf_counter()
         try:

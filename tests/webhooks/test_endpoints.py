@@ -61,6 +61,9 @@ async def test_unknown_event_names_are_a_400_naming_them(api, auth, receiver):
         "https://169.254.169.254/latest/meta-data",
         "https://localhost/hook",
         "https://0.0.0.0/hook",
+        "https://[::1]/hook",
+        "https://[fe80::1]:8443/hook",
+        "https://[::ffff:10.0.0.1]/hook",
     ],
 )
 async def test_private_addresses_are_refused_by_default(api, auth, strict_urls, url):
@@ -78,7 +81,8 @@ async def test_private_addresses_are_refused_by_default(api, auth, strict_urls, 
         "/relative/hook",
         "https://user:pw@example.com/hook",
         "https://example.com:99999/hook",
-        "https://[::1]/hook",
+        "https://[fe80::1%25eth0]/hook",
+        "https://[127.0.0.1]/hook",
         "https://example.com/a b",
     ],
 )
@@ -91,6 +95,14 @@ async def test_malformed_urls_are_refused_by_default(api, auth, strict_urls, url
 
 async def test_a_public_ip_literal_passes_the_strict_policy():
     await validate_url("https://93.184.216.34/hook", UrlPolicy())
+
+
+async def test_a_public_ipv6_literal_can_be_registered(api, auth, strict_urls):
+    url = "https://[2606:4700:4700::1111]:8443/hook"
+    response = await api.post(WEBHOOKS, json={"url": url}, headers=auth)
+    body = await response.json()
+    assert response.status == 201, body
+    assert body["data"]["url"] == url
 
 
 async def test_the_send_time_check_refuses_what_the_policy_no_longer_allows():
