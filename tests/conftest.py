@@ -51,6 +51,9 @@ SLOW = (
     "tests/test_safe_start.py",
     "tests/test_settings.py",
     "tests/test_telegram_webhook.py",
+    # Its timeout test runs in-process; these two start service processes.
+    "tests/webhooks/test_durability.py::test_an_event_committed_just_before_a_sigkill",
+    "tests/webhooks/test_durability.py::test_two_dispatching_processes",
 )
 
 

@@ -27,6 +27,7 @@ class Received:
 
     headers: dict[str, str]
     body: bytes
+    peer_port: int | None = None  # the sender's TCP port: which process sent it
 
     @property
     def event(self) -> dict[str, Any]:
@@ -40,10 +41,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """An aiohttp app that answers the scripted statuses in turn (then 200)."""
+    """An aiohttp app that answers the scripted statuses in turn (then 200), each after the
+    scripted delay in seconds, if any."""
 
     server: TestServer
     answers: list[int] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -78,9 +81,14 @@ async def running_receiver() -> AsyncIterator[Receiver]:
 
     async def hook(request: web.Request) -> web.Response:
         me = state["receiver"]
-        me.received.append(Received(dict(request.headers), await request.read()))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        port = peer[1] if peer else None
+        me.received.append(Received(dict(request.headers), await request.read(), port))
         me.arrived.set()
         status = me.answers.pop(0) if me.answers else 200
+        delay = me.delays.pop(0) if me.delays else 0.0
+        if delay:
+            await asyncio.sleep(delay)  # a slow receiver: the sender's timeout decides
         return web.Response(status=status, text="nope" if status >= 300 else "ok")
 
     app.router.add_post("/hook", hook)
