@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from api.dialects import DIALECTS, ENVELOPE, Dialect
 from api.keys import AUTH, CORE
 from api.middleware import authenticate, errors, transaction
 from api.openapi import OPENAPI, build_openapi
@@ -35,6 +36,8 @@ ROUTERS: tuple[ApiRouter, ...] = (
     events.router,
     webhooks.router,
 )
+# Every face's paths, error dialect and auth (the envelope of campaigns-api.md under /api/).
+FACES: tuple[Dialect, ...] = (ENVELOPE,)
 # The largest body any route accepts (bulk import); every other route enforces 1 MiB itself.
 CLIENT_MAX_SIZE = 16 * 1024 * 1024
 VERSION = "0.1.0"
@@ -45,6 +48,7 @@ def create_api_app(core: CoreContext, routers: tuple[ApiRouter, ...] = ROUTERS) 
     app = web.Application(
         middlewares=[errors, authenticate, transaction], client_max_size=CLIENT_MAX_SIZE
     )
+    app[DIALECTS] = FACES
     app[CORE] = core
     app[AUTH] = Authenticator(core)
     for router in routers:

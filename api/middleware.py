@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from api.envelope import fail
+from api.dialects import DIALECTS, ENVELOPE, dialect_for
 from api.keys import ACTOR, AUTH, CORE, UOW
 from api.parsing import PayloadTooLarge, UnsupportedMediaType
 from core.errors import (
@@ -41,7 +41,8 @@ def _status_of(error: DomainError) -> int:
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Render every failure in the envelope; never leak a traceback or a 500 for bad input."""
+    """Render every failure in its face's dialect; never leak a traceback or a 500 for bad input."""
+    fail = (dialect_for(request.app[DIALECTS], request.path) or ENVELOPE).render_error
     try:
         return await handler(request)
     except DomainError as exc:
@@ -79,9 +80,11 @@ def _plausible(key: str) -> bool:
 
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require a valid API key on /api/ routes; the key decides the tenant."""
-    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+    """Require a valid API key on every face's routes; the key decides the tenant."""
+    dialect = dialect_for(request.app[DIALECTS], request.path)
+    if dialect is None or request.path in PUBLIC_PATHS:
         return await handler(request)
+    fail = dialect.render_error
     presented = _presented_key(request)
     if presented is None:
         response = fail(

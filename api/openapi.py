@@ -147,7 +147,7 @@ def _operation(spec: RouteSpec, operation_id: str) -> Operation:
     for status in error_statuses(spec):
         responses[str(status)] = Response(
             description=ERROR_TEXT[status],
-            content=_json(ErrorEnvelope),
+            content=_json(spec.error_model or ErrorEnvelope),
             headers=UNAUTHORIZED_HEADERS if status == 401 else None,
         )
     return Operation(

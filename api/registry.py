@@ -28,6 +28,7 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     public: bool = False
     also: tuple[int, ...] = ()
+    error_model: type[BaseModel] | None = None  # None: the envelope's ErrorEnvelope
 
 
 @dataclass
@@ -36,6 +37,7 @@ class ApiRouter:
 
     tag: str
     specs: list[RouteSpec] = field(default_factory=list)
+    error_model: type[BaseModel] | None = None  # its face's error body, when not the envelope
 
     def route(
         self,
@@ -70,6 +72,7 @@ class ApiRouter:
                     errors,
                     public,
                     also,
+                    self.error_model,
                 )
             )
             return handler
