@@ -166,6 +166,7 @@ class Campaign(Base):
         Index(None, "tenant_id", "created_at", "id"),
         Index(None, "tenant_id", "status", "created_at", "id"),
         Index(None, "tenant_id", "type", "created_at", "id"),
+        Index(None, "tenant_id", "club_id", "created_at", "id"),
         status_check(Status),
         AUTOINCREMENT,
     )
@@ -173,6 +174,7 @@ class Campaign(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    club_id: Mapped[str | None] = mapped_column(String(64))  # the tenant API's sub-scope
     type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT.value)
     goals: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
