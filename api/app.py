@@ -21,6 +21,8 @@ from api.routes import (
     templates,
     webhooks,
 )
+from api.tenant import routes as tenant_routes
+from api.tenant.dialect import TENANT
 from core.auth import Authenticator
 from core.context import CoreContext
 
@@ -35,9 +37,10 @@ ROUTERS: tuple[ApiRouter, ...] = (
     templates.router,
     events.router,
     webhooks.router,
+    tenant_routes.router,
 )
 # Every face's paths, error dialect and auth (the envelope of campaigns-api.md under /api/).
-FACES: tuple[Dialect, ...] = (ENVELOPE,)
+FACES: tuple[Dialect, ...] = (ENVELOPE, TENANT)
 # The largest body any route accepts (bulk import); every other route enforces 1 MiB itself.
 CLIENT_MAX_SIZE = 16 * 1024 * 1024
 VERSION = "0.1.0"

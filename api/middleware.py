@@ -13,6 +13,7 @@ from api.parsing import PayloadTooLarge, UnsupportedMediaType
 from core.errors import (
     ConflictError,
     DomainError,
+    ForbiddenError,
     IllegalTransition,
     NotFoundError,
     ValidationFailed,
@@ -32,6 +33,8 @@ HTTP_CODES = {
 def _status_of(error: DomainError) -> int:
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, ForbiddenError):
+        return 403
     if isinstance(error, IllegalTransition | ConflictError):
         return 409
     if isinstance(error, ValidationFailed):

@@ -15,6 +15,7 @@ from core.statistics import PERIODS as STATISTICS_PERIODS
 ERROR_TEXT = {
     400: "Malformed JSON or invalid fields (each named in error.details)",
     401: "Missing or invalid API key",
+    403: "Not yours: another tenant was named (said the same whether or not it exists)",
     404: "Not found for this tenant",
     409: "Not allowed in the current status (error.details lists allowed actions)",
     413: "Body too large (1 MiB; 16 MiB for the bulk subscriber import)",
@@ -29,6 +30,10 @@ TAGS = {
     "Scheduled campaigns": "One-time, recurring and trigger-based schedules.",
     "Templates": "Reusable message content with declared variables.",
     "Events": "Subscriber events that start trigger-based campaigns.",
+    "Tenant campaigns": (
+        "tenant-campaigns-api.md under /campaigns: bare JSON, UPPERCASE statuses, NestJS-style "
+        "errors {statusCode, message, error} (plus code)."
+    ),
 }
 
 
@@ -244,7 +249,9 @@ def links_for(spec: RouteSpec, specs: list[RouteSpec], ids: dict[int, str]) -> d
         if other.path == item or other.path.startswith(item + "/"):
             links[ids[index]] = {
                 "operationId": ids[index],
-                "parameters": {"path.id": "$response.body#/data/id"},
+                "parameters": {
+                    "path.id": "$response.body#/data/id" if spec.enveloped else "$response.body#/id"
+                },
                 "description": f"{other.method} {other.path} on the created item",
             }
     return links

@@ -29,6 +29,7 @@ class RouteSpec:
     public: bool = False
     also: tuple[int, ...] = ()
     error_model: type[BaseModel] | None = None  # None: the envelope's ErrorEnvelope
+    enveloped: bool = True  # answers wrap their data in {"success", "data"}
 
 
 @dataclass
@@ -38,6 +39,7 @@ class ApiRouter:
     tag: str
     specs: list[RouteSpec] = field(default_factory=list)
     error_model: type[BaseModel] | None = None  # its face's error body, when not the envelope
+    enveloped: bool = True
 
     def route(
         self,
@@ -73,6 +75,7 @@ class ApiRouter:
                     public,
                     also,
                     self.error_model,
+                    self.enveloped,
                 )
             )
             return handler

@@ -69,6 +69,16 @@ class ConflictError(DomainError):
         self.code = code
 
 
+class ForbiddenError(DomainError):
+    """The caller may not act on what it named (said the same whether or not it exists)."""
+
+    code = "FORBIDDEN"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class Failures:
     """Runs several checks and reports every ValidationFailed among them together."""
 

@@ -14,33 +14,42 @@ from core.ids import format_id
 from core.models import InteractionType
 from core.uow import UnitOfWork
 from storage.models import Campaign, Interaction
-from storage.repositories.campaigns import CampaignRepository
+from storage.repositories.interaction_feed import STORED, FeedEntry, InteractionFeed
 from storage.repositories.interactions import InteractionRepository
 from storage.repositories.paging import Page
 
 
 @dataclass(frozen=True)
 class InteractionRecord:
-    """One tracked interaction as callers see it; `metadata` keeps the keys it was stored with."""
+    """One entry of a campaign's interactions as callers see it: a tracked click or conversion,
+    or what the ledger says (sent, delivered, bounced); `metadata` keeps its stored keys."""
 
     id: str
     customer_id: str | None
+    customer_name: str | None
     type: InteractionType
     occurred_at: datetime
     metadata: dict[str, Any]
 
 
-def _record(row: Interaction) -> InteractionRecord:
-    metadata = dict(row.details or {})
-    if row.delivery_id:
-        metadata["deliveryId"] = format_id("delivery", row.delivery_id)
-    if row.value is not None:
-        metadata["value"] = row.value
+def _record(entry: FeedEntry) -> InteractionRecord:
+    metadata = dict(entry.details or {})
+    if entry.delivery_id:
+        metadata["deliveryId"] = format_id("delivery", entry.delivery_id)
+    if entry.value is not None:
+        metadata["value"] = entry.value
+    # Ledger entries share their delivery's id, so the type tells them apart.
+    public_id = (
+        format_id("interaction", entry.row_id)
+        if entry.source == STORED
+        else f"{format_id('delivery', entry.row_id)}:{entry.type.value}"
+    )
     return InteractionRecord(
-        id=format_id("interaction", row.id),
-        customer_id=format_id("subscriber", row.subscriber_id) if row.subscriber_id else None,
-        type=InteractionType(row.type),
-        occurred_at=row.occurred_at,
+        id=public_id,
+        customer_id=format_id("subscriber", entry.subscriber_id) if entry.subscriber_id else None,
+        customer_name=entry.customer_name,
+        type=entry.type,
+        occurred_at=entry.occurred_at,
         metadata=metadata,
     )
 
@@ -48,11 +57,10 @@ def _record(row: Interaction) -> InteractionRecord:
 async def list_interactions(
     uow: UnitOfWork, campaign: Campaign, type_: InteractionType | None, skip: int, take: int
 ) -> Page[InteractionRecord]:
-    """A page of a campaign's interactions, newest first."""
-    page = await CampaignRepository(uow.session).interactions(
-        campaign.id, type_=type_, offset=skip, limit=take
-    )
-    return Page([_record(row) for row in page.items], page.total)
+    """A page of a campaign's interactions, newest first: tracked ones and the ledger's
+    SENT / DELIVERED / BOUNCED entries (test sends never count)."""
+    page = await InteractionFeed(uow.session).page(campaign.id, type_, offset=skip, limit=take)
+    return Page([_record(entry) for entry in page.items], page.total)
 
 
 async def record_click(

@@ -15,6 +15,8 @@ from storage.audience import AudienceSpec, audience_where
 from storage.models import Delivery, Execution, Interaction, Subscriber
 
 BLOCKED_CODES = ("USER_BLOCKED", "USER_DEACTIVATED")
+# Failures that no retry would fix: the recipient is gone (a "bounce").
+PERMANENT_CODES = (*BLOCKED_CODES, "CHAT_NOT_FOUND")
 D = DeliveryStatus
 REMAINING = tuple(sorted(DELIVERY_REMAINING))
 
@@ -48,20 +50,24 @@ class StatsRepository:
         return where
 
     async def delivery_totals(self, campaign_id: int, since: datetime | None) -> dict[str, int]:
-        """sent / failed / blocked / unknown / skipped / pending counts of a campaign's ledger."""
+        """sent / failed / blocked / bounced / unknown / skipped / pending counts of a
+        campaign's ledger (bounced: failed for good, blocked among them)."""
         row = (
             await self.session.execute(
                 select(
                     _sum_if(Delivery.status == D.SENT),
                     _sum_if(Delivery.status == D.FAILED),
                     _sum_if(Delivery.error_code.in_(BLOCKED_CODES)),
+                    _sum_if(
+                        and_(Delivery.status == D.FAILED, Delivery.error_code.in_(PERMANENT_CODES))
+                    ),
                     _sum_if(Delivery.status == D.UNKNOWN),
                     _sum_if(Delivery.status == D.SKIPPED),
                     _sum_if(Delivery.status.in_(REMAINING)),
                 ).where(*self._ledger(campaign_id, since))
             )
         ).one()
-        keys = ("sent", "failed", "blocked", "unknown", "skipped", "pending")
+        keys = ("sent", "failed", "blocked", "bounced", "unknown", "skipped", "pending")
         return dict(zip(keys, (int(v) for v in row), strict=True))
 
     async def interaction_totals(self, campaign_id: int, since: datetime | None) -> dict[str, Any]:
@@ -96,6 +102,16 @@ class StatsRepository:
             )
         ).one()
         return {"clicked": int(row[0]), "converted": int(row[1]), "revenue": float(row[2])}
+
+    async def unsubscribed(self, campaign_id: int) -> int:
+        """Recipients whose opt-out was put down to this campaign."""
+        count = await self.session.scalar(
+            select(func.count(func.distinct(Interaction.subscriber_id))).where(
+                Interaction.campaign_id == campaign_id,
+                Interaction.type == InteractionType.UNSUBSCRIBED,
+            )
+        )
+        return int(count or 0)
 
     async def timeline(
         self, campaign_id: int, since: datetime | None, unit: str
