@@ -7,17 +7,30 @@ schedules, and knows channels this service does not have; both are checked here,
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from core.models import CamelModel, Description, Name
-from core.validation import Line, Lowercase, Omittable, QueryInt, Text, Uppercase, WholeInt
+from core.validation import (
+    Line,
+    Lowercase,
+    Omittable,
+    QueryInt,
+    Text,
+    Uppercase,
+    WholeInt,
+    given,
+    left_out,
+)
 from core.validation_json import JsonObject
 from core.validation_time import Instant, TimeZoneName
 
 Ref = Annotated[Line, Field(min_length=1, max_length=64)]
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# The document says only null for what is refused with a plain 400 when given (another
+# channel's template, a JOURNEY, a channel but Telegram); the server explains each.
+ONLY_NULL = WithJsonSchema({"type": "null"})
 
 
 class TenantKind(StrEnum):
@@ -63,6 +76,18 @@ def no_channel(channel: Channel) -> str:
 class RecurringIn(CamelModel):
     """`schedule` of a RECURRING campaign: weekly on `dayOfWeek` (0 = Sunday) at `time`."""
 
+    # The _day rule below, said in the OpenAPI document.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {"anyOf": [{"not": given("frequency", frequency={"const": "weekly"})},
+                           given("dayOfWeek")]},
+                {"anyOf": [{"not": given("frequency", frequency={"const": "monthly"})},
+                           given("dayOfMonth")]},
+            ]
+        }
+    )  # fmt: skip
+
     frequency: Lowercase[Literal["daily", "weekly", "monthly"]]
     day_of_week: WholeInt | None = Field(default=None, ge=0, le=6)
     day_of_month: WholeInt | None = Field(default=None, ge=1, le=31)
@@ -84,8 +109,8 @@ class ContentFields(CamelModel):
     segment_id: Omittable[Ref] = None
     template_id: Omittable[Ref] = None
     content: Omittable[Annotated[Text, Field(min_length=1, max_length=4096)]] = None
-    email_template_id: Ref | None = None
-    sms_template_id: Ref | None = None
+    email_template_id: Annotated[Ref | None, ONLY_NULL] = None
+    sms_template_id: Annotated[Ref | None, ONLY_NULL] = None
 
     @model_validator(mode="after")
     def _telegram_content(self) -> ContentFields:
@@ -98,17 +123,47 @@ class ContentFields(CamelModel):
         return self
 
 
+def _kind(kind: str, *needed: str) -> dict[str, Any]:
+    """JSON Schema: `type` is `kind` and `needed` are given; the other kinds' fields are not."""
+    others = {"schedule", "triggerEvent", "triggerConditions", "scheduledAt"} - set(needed)
+    if kind == "TRIGGERED":
+        others.discard("triggerConditions")
+    typed: dict[str, Any] = {"properties": {"type": {"const": kind}}, "required": ["type"]}
+    if kind == "ONE_TIME":  # also the default when `type` is left out
+        typed = {"anyOf": [typed, {"not": {"required": ["type"]}}]}
+    return {"allOf": [typed, given(*needed) if needed else {}, left_out(*sorted(others))]}
+
+
 class TenantCampaignCreate(ContentFields):
     """Body of POST /campaigns."""
+
+    # The _kind rule below, said in the OpenAPI document.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                _kind("ONE_TIME", "scheduledAt"),
+                _kind("ONE_TIME"),
+                _kind("RECURRING", "schedule"),
+                _kind("TRIGGERED", "triggerEvent"),
+            ],
+            "not": {"required": ["templateId", "content"]},
+        }
+    )
 
     tenant_id: Ref
     club_id: Ref | None = None
     name: Name
     description: Description | None = None
-    type: Uppercase[TenantKind] = TenantKind.ONE_TIME
-    channels: list[Uppercase[Channel]] = Field(
-        default_factory=lambda: [Channel.TELEGRAM], min_length=1, max_length=3
-    )
+    type: Annotated[
+        Uppercase[TenantKind],
+        WithJsonSchema({"type": "string", "enum": ["ONE_TIME", "RECURRING", "TRIGGERED"]}),
+    ] = TenantKind.ONE_TIME
+    channels: Annotated[
+        list[Uppercase[Channel]],
+        WithJsonSchema(
+            {"type": "array", "items": {"const": "TELEGRAM"}, "minItems": 1, "maxItems": 3}
+        ),
+    ] = Field(default_factory=lambda: [Channel.TELEGRAM], min_length=1, max_length=3)
     scheduled_at: Instant | None = None
     timezone: TimeZoneName | None = None
     schedule: RecurringIn | None = None
@@ -135,6 +190,8 @@ class TenantCampaignCreate(ContentFields):
 
 class TenantCampaignPatch(ContentFields):
     """Body of PATCH /campaigns/:id (segment and content: drafts only)."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["templateId", "content"]}})
 
     name: Omittable[Name] = None
     description: Description | None = None

@@ -80,8 +80,10 @@ def refuses_for_state(response: Any) -> bool:
     """A 400 whose code names a rule about stored data or the clock, or whose every detail
     is a relation (or in a known gap above)."""
     try:
-        error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
+        body = response.json()
+        # The envelope nests its error; the other faces put code and message at the top.
+        error = body["error"] if isinstance(body.get("error"), dict) else body
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
     details = error.get("details") or []
     return response.status_code == 400 and (
