@@ -91,7 +91,9 @@ async def _content(uow: UnitOfWork, actor: Actor, body: ContentFields) -> dict[s
             template = await get_template(uow, actor, body.template_id)
         except NotFoundError as missing:
             raise ValidationFailed(
-                missing.message, details=[{"field": "templateId", "message": missing.message}]
+                missing.message,
+                details=[{"field": "templateId", "message": missing.message}],
+                code=missing.code,
             ) from None
         values["messages"] = [{"templateId": format_id("template", template.id)}]
     if "content" in given and body.content:

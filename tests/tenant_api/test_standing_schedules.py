@@ -103,5 +103,7 @@ async def test_every_bad_create_is_a_400_naming_its_problem(
     assert response.status == 400, error
     lines = error["message"] if isinstance(error["message"], list) else [error["message"]]
     assert any(complaint in line for line in lines), lines
+    if complaint == "templateId":
+        assert error["code"] == "TEMPLATE_NOT_FOUND"
     listed = await (await api.get(BASE, params={"tenantId": tenant_id}, headers=auth)).json()
     assert listed["data"] == []  # nothing half-made was kept
