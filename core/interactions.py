@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.campaign_types.base import UpdateKind
@@ -114,3 +114,30 @@ async def record_click(
     if first:
         await repo.count_click(campaign_id, converted=converts)
     return True
+
+
+# An opt-out this soon after a campaign's message is put down to that campaign.
+OPT_OUT_WINDOW = timedelta(hours=72)
+
+
+async def attribute_opt_out(uow: UnitOfWork, tenant_id: int, subscriber_id: int) -> int | None:
+    """Record an UNSUBSCRIBED interaction on the campaign whose message the subscriber got
+    last, within OPT_OUT_WINDOW; that campaign's id, or None when none was that recent."""
+    now = uow.clock()
+    repo = InteractionRepository(uow.session)
+    found = await repo.last_delivered_to(subscriber_id, now - OPT_OUT_WINDOW)
+    if found is None:
+        return None
+    delivery_id, campaign_id = found
+    await repo.add(
+        Interaction(
+            tenant_id=tenant_id,
+            campaign_id=campaign_id,
+            delivery_id=delivery_id,
+            subscriber_id=subscriber_id,
+            type=InteractionType.UNSUBSCRIBED,
+            occurred_at=now,
+            details={"withinHours": int(OPT_OUT_WINDOW.total_seconds() // 3600)},
+        )
+    )
+    return campaign_id

@@ -13,6 +13,7 @@ from core.errors import NotFoundError
 from core.event_names import SUBSCRIBER_BLOCKED, UNSUBSCRIBED, USER_REGISTERED
 from core.events import DomainEvent
 from core.ids import parse_id
+from core.interactions import attribute_opt_out
 from core.models import CamelModel
 from core.uow import UnitOfWork
 from core.validation import (
@@ -248,6 +249,8 @@ async def change_status_from_bot(
     subscriber.status_changed_at = now
     subscriber.updated_at = now
     await uow.flush()
+    if status is SubscriberStatus.UNSUBSCRIBED:
+        await attribute_opt_out(uow, tenant_id, subscriber.id)
     name = STATUS_EVENTS.get(status)
     if name is not None:
         uow.emit(

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.lifecycle import DeliveryStatus
 from storage.models import Campaign, Delivery, Execution, Interaction, Subscriber
 
 
@@ -43,6 +44,27 @@ class InteractionRepository:
             .values(clicked_at=now)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE or DELETE returns a CursorResult
+
+    async def last_delivered_to(
+        self, subscriber_id: int, since: datetime
+    ) -> tuple[int, int] | None:
+        """(delivery id, campaign id) of the newest campaign message (not a test send)
+        Telegram accepted for the subscriber at or after `since`."""
+        row = (
+            await self.session.execute(
+                select(Delivery.id, Execution.campaign_id)
+                .join(Execution, Execution.id == Delivery.execution_id)
+                .where(
+                    Delivery.subscriber_id == subscriber_id,
+                    Delivery.processed_at >= since,
+                    Delivery.status == DeliveryStatus.SENT,
+                    Execution.test_mode.is_(False),
+                )
+                .order_by(Delivery.processed_at.desc(), Delivery.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
 
     async def add(self, interaction: Interaction) -> None:
         """Insert one interaction."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from core.ids import parse_id
 from core.interactions import record_click
+from core.subscribers import SubscriberStatus, change_status_from_bot
 from storage.models import Delivery, Execution
 from tests.tenant_api.conftest import BASE, created, subscribe
 
@@ -109,3 +111,29 @@ async def test_pause_resume_and_cancel_answer_with_their_times_and_counts(
     assert set(resumed) == {"id", "status", "resumedAt"} and resumed["status"] == "ACTIVE"
     cancelled = await (await api.post(f"{url}/cancel", headers=auth)).json()
     assert cancelled["status"] == "CANCELLED" and cancelled["sentCount"] < 40
+
+
+async def test_an_opt_out_soon_after_a_message_counts_for_that_campaign(
+    api, auth, core, clock, emu, make_engine, tenant, tenant_id
+):
+    users = await emu.create_users(2)
+    await subscribe(api, auth, [u.id for u in users])
+    campaign = await created(api, auth, {"tenantId": tenant_id, "name": "Go", "content": "Hi"})
+    url = f"{BASE}/{campaign['id']}"
+    await api.post(f"{url}/execute", headers=auth)
+    await make_engine().start()
+    await _until(api, auth, url, {"COMPLETED"})
+    leaver, stayer = users
+    async with core.uow() as uow:  # /stop in the bot, an hour later
+        clock.set(datetime.now(UTC) + timedelta(hours=1))
+        await change_status_from_bot(uow, tenant.id, leaver.id, SubscriberStatus.UNSUBSCRIBED)
+    async with core.uow() as uow:  # four days later the other one leaves: not put down to it
+        clock.set(datetime.now(UTC) + timedelta(days=4))
+        await change_status_from_bot(uow, tenant.id, stayer.id, SubscriberStatus.UNSUBSCRIBED)
+
+    stats = await (await api.get(f"{url}/stats", headers=auth)).json()
+    assert stats["unsubscribedCount"] == 1
+    feed = await api.get(f"{url}/interactions", params={"type": "UNSUBSCRIBED"}, headers=auth)
+    [entry] = (await feed.json())["data"]
+    assert entry["customerName"] == f"User{leaver.id} Tester"
+    assert entry["metadata"]["withinHours"] == 72
