@@ -65,6 +65,25 @@ def require_own_tenant(actor: Actor, ref: str) -> None:
         raise ForbiddenError("TENANT_FORBIDDEN", "This API key does not belong to that tenantId.")
 
 
+def attempted(campaign: Campaign) -> int:
+    """That API's sentCount: messages with an outcome, delivered or failed."""
+    return campaign.sent_count + campaign.failed_count
+
+
+# Core field names -> the ones this API's requests use, for the fields it maps.
+OUR_FIELDS = {"targetAudience": "segmentId", "messages": "content"}
+
+
+def _in_our_words(failed: ValidationFailed) -> ValidationFailed:
+    """The same problems, named by this API's fields."""
+    details = []
+    for detail in failed.details:
+        field = str(detail.get("field", ""))
+        head = field.split(".", 1)[0].split("[", 1)[0]
+        details.append({**detail, "field": OUR_FIELDS.get(head, field)} if field else detail)
+    return ValidationFailed(failed.message, details=details, code=failed.code)
+
+
 def to_status(status: TenantStatus) -> Status:
     """The core status of that API's spelling."""
     return Status(status.value.lower())
@@ -133,7 +152,10 @@ async def create(uow: UnitOfWork, actor: Actor, body: TenantCampaignCreate) -> T
             **{k: v for k, v in values.items() if v is not None},
         }
     )
-    campaign = await create_campaign(uow, actor, data, failures)
+    try:
+        campaign = await create_campaign(uow, actor, data, failures)
+    except ValidationFailed as failed:
+        raise _in_our_words(failed) from None
     campaign.club_id = body.club_id
     schedule = None
     if body.type in SCHEDULE_OF_KIND:
@@ -167,7 +189,10 @@ async def patch(
     data = CampaignUpdate.model_validate(
         {**{k: v for k, v in fields.items() if k in given}, **values}
     )
-    await update(uow, actor, campaign, data)
+    try:
+        await update(uow, actor, campaign, data)
+    except ValidationFailed as failed:
+        raise _in_our_words(failed) from None
     if "club_id" in given:
         campaign.club_id = body.club_id
     return await view(uow, campaign)

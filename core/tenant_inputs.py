@@ -129,9 +129,15 @@ def _kind(kind: str, *needed: str) -> dict[str, Any]:
     if kind == "TRIGGERED":
         others.discard("triggerConditions")
     typed: dict[str, Any] = {"properties": {"type": {"const": kind}}, "required": ["type"]}
+    parts = [given(*needed) if needed else {}, left_out(*sorted(others))]
     if kind == "ONE_TIME":  # also the default when `type` is left out
         typed = {"anyOf": [typed, {"not": {"required": ["type"]}}]}
-    return {"allOf": [typed, given(*needed) if needed else {}, left_out(*sorted(others))]}
+    else:  # a standing schedule sends on its own: it needs something to send
+        parts.append({"anyOf": [given("templateId"), given("content")]})
+    if kind == "TRIGGERED":
+        no_event = {"not": {"type": "object", "required": ["event"]}}
+        parts.append({"properties": {"triggerConditions": no_event}})
+    return {"allOf": [typed, *parts]}
 
 
 class TenantCampaignCreate(ContentFields):
@@ -183,6 +189,10 @@ class TenantCampaignCreate(ContentFields):
             raise ValueError("triggerEvent is given with, and only with, type TRIGGERED")
         if self.trigger_conditions is not None and self.type is not TenantKind.TRIGGERED:
             raise ValueError("triggerConditions only apply to type TRIGGERED")
+        if self.trigger_conditions is not None and "event" in self.trigger_conditions:
+            raise ValueError("triggerConditions cannot hold 'event': name it in triggerEvent")
+        if self.type is not TenantKind.ONE_TIME and not (self.template_id or self.content):
+            raise ValueError(f"a {self.type.value} campaign needs templateId or content")
         if self.scheduled_at is not None and self.type is not TenantKind.ONE_TIME:
             raise ValueError("scheduledAt only applies to type ONE_TIME")
         return self

@@ -10,12 +10,14 @@ from api.campaign_schemas import InteractionOut, InteractionsMeta
 from api.schemas import Out, UtcTime, omitted_when_none
 from core.campaign_actions import ActionResult
 from core.ids import format_id
-from core.tenant_campaigns import TenantCampaign, tenant_ref
+from core.tenant_campaigns import TenantCampaign, attempted, tenant_ref
 from core.tenant_inputs import TenantKind, TenantStatus
 from core.tenant_stats import TenantStats
 from storage.models import Campaign
 
 TELEGRAM: list[Literal["TELEGRAM"]] = ["TELEGRAM"]
+# Recurrence patterns the tenant API's `schedule.frequency` can say.
+SAYABLE = ("daily", "weekly", "monthly")
 
 
 def _status(campaign: Campaign) -> TenantStatus:
@@ -90,10 +92,13 @@ def _standing(shown: TenantCampaign) -> dict[str, Any]:
     if schedule is None:
         return {}
     if shown.kind is TenantKind.TRIGGERED:
-        conditions = dict(schedule.schedule["triggers"][0]["conditions"])
-        event = conditions.pop("event")
+        triggers = schedule.schedule.get("triggers") or [{}]
+        conditions = dict(triggers[0].get("conditions") or {})
+        event = conditions.pop("event", None)
         return {"trigger_event": event, "trigger_conditions": conditions}
-    block = schedule.schedule["recurring"]
+    block = schedule.schedule.get("recurring") or {}
+    if block.get("pattern") not in SAYABLE or "timeOfDay" not in block:
+        return {}  # a rule made through /api/v1 (custom intervals) this API has no words for
     days, dates = block.get("daysOfWeek"), block.get("daysOfMonth")
     return {
         "schedule": RecurringOut(
@@ -118,7 +123,7 @@ def summary_out(shown: TenantCampaign) -> TenantCampaignSummary:
         segment_id=_segment(c),
         scheduled_at=c.scheduled_at,
         target_count=c.target_count,
-        sent_count=c.sent_count + c.failed_count,
+        sent_count=attempted(c),
         created_at=c.created_at,
     )
 
@@ -173,7 +178,7 @@ def action_out(move: str, result: ActionResult) -> ActionOut:
     if count_field == "target_count":
         values[count_field] = c.target_count if result.audience is None else result.audience
     elif count_field == "sent_count":
-        values[count_field] = c.sent_count + c.failed_count
+        values[count_field] = attempted(c)
     return ActionOut(id=format_id("campaign", c.id), status=_status(c), **values)
 
 

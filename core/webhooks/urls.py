@@ -87,14 +87,9 @@ def address_allowed(address: str, policy: UrlPolicy) -> bool:
             return False
         # An IPv4 address carried in IPv6 (mapped, or 6to4) is judged as that IPv4 address.
         ip = ip.ipv4_mapped or ip.sixtofour or ip
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    # is_global leaves out private, loopback, link-local, shared (100.64.0.0/10, carrier NAT),
+    # documentation, reserved and unspecified ranges; multicast is not a place to POST to.
+    return ip.is_global and not ip.is_multicast
 
 
 async def _addresses(host: str, port: int) -> list[str]:

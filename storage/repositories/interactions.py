@@ -18,7 +18,8 @@ class InteractionRepository:
         self.session = session
 
     async def delivery_owner(self, delivery_id: int) -> tuple[int, int, str, int, int] | None:
-        """(tenant id, campaign id, campaign type, subscriber id, telegram id) of a delivery."""
+        """(tenant id, campaign id, campaign type, subscriber id, telegram id) of a delivery of
+        a real run (a test send's deliveries have none: their clicks never count)."""
         row = (
             await self.session.execute(
                 select(
@@ -31,7 +32,7 @@ class InteractionRepository:
                 .join(Execution, Execution.id == Delivery.execution_id)
                 .join(Campaign, Campaign.id == Execution.campaign_id)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-                .where(Delivery.id == delivery_id)
+                .where(Delivery.id == delivery_id, Execution.test_mode.is_(False))
             )
         ).first()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])

@@ -137,3 +137,30 @@ async def test_an_opt_out_soon_after_a_message_counts_for_that_campaign(
     [entry] = (await feed.json())["data"]
     assert entry["customerName"] == f"User{leaver.id} Tester"
     assert entry["metadata"]["withinHours"] == 72
+
+
+async def test_a_press_on_a_test_send_counts_nowhere(api, auth, core, emu, make_engine, tenant_id):
+    [user] = await emu.create_users(1)
+    [subscriber] = await subscribe(api, auth, [user.id])
+    campaign = await created(api, auth, {"tenantId": tenant_id, "name": "Try", "content": "Hi"})
+    body = {"testMode": True, "testRecipients": [subscriber]}
+    tried = await api.post(f"/api/v1/campaigns/{campaign['id']}/execute", json=body, headers=auth)
+    assert tried.status == 200, await tried.text()
+    await make_engine().start()
+    await emu.wait_until(lambda: emu.stats()["totals"]["accepted"] == 1, within=10)
+    async with core.uow() as uow:
+        delivery = await uow.session.scalar(
+            select(Delivery.id).where(
+                Delivery.execution_id == Execution.id,
+                Execution.campaign_id == parse_id("campaign", campaign["id"]),
+            )
+        )
+        assert delivery is not None
+        assert not await record_click(uow, delivery, 0, user.id)
+
+    url = f"{BASE}/{campaign['id']}"
+    stats = await (await api.get(f"{url}/stats", headers=auth)).json()
+    assert (stats["sentCount"], stats["clickedCount"]) == (0, 0)
+    feed = await (await api.get(f"{url}/interactions", headers=auth)).json()
+    assert feed["meta"]["total"] == 0
+    assert (await (await api.get(url, headers=auth)).json())["clickedCount"] == 0

@@ -90,7 +90,12 @@ async def test_a_matching_event_starts_a_send_and_another_does_not(
         ({"type": "weekly"}, "type"),
         ({"templateId": "tmpl_999999"}, "templateId"),
         ({"templateId": "tmpl_1", "content": "x"}, "not both"),
-        ({"segmentId": "seg_999999"}, "seg_999999"),
+        ({"segmentId": "seg_999999"}, "segmentId: "),
+        ({"type": "RECURRING", "content": None, "schedule": {"frequency": "daily",
+                                                              "time": "09:00"}},
+         "needs templateId or content"),
+        ({"type": "TRIGGERED", "triggerEvent": "a", "triggerConditions": {"event": "b"}},
+         "cannot hold 'event'"),
     ],
 )  # fmt: skip
 async def test_every_bad_create_is_a_400_naming_its_problem(
@@ -98,6 +103,7 @@ async def test_every_bad_create_is_a_400_naming_its_problem(
 ):
     content = {} if "templateId" in fields else {"content": "Hi"}
     body = {"tenantId": tenant_id, "name": "Bad", **content, **fields}
+    body = {k: v for k, v in body.items() if v is not None}
     response = await api.post(BASE, json=body, headers=auth)
     error = await response.json()
     assert response.status == 400, error
@@ -107,3 +113,15 @@ async def test_every_bad_create_is_a_400_naming_its_problem(
         assert error["code"] == "TEMPLATE_NOT_FOUND"
     listed = await (await api.get(BASE, params={"tenantId": tenant_id}, headers=auth)).json()
     assert listed["data"] == []  # nothing half-made was kept
+
+
+async def test_a_recurring_rule_this_api_cannot_say_still_reads_as_recurring(api, auth, tenant_id):
+    campaign = await created(api, auth, {"tenantId": tenant_id, "name": "C", "content": "Hi"})
+    every_six_hours = {"campaignId": campaign["id"], "type": "recurring", "schedule": {
+        "recurring": {"pattern": "custom", "frequency": {"interval": 6, "unit": "hours"}}}}  # fmt: skip
+    made = await api.post("/api/v1/scheduled-campaigns", json=every_six_hours, headers=auth)
+    assert made.status == 201, await made.text()
+    shown = await api.get(f"{BASE}/{campaign['id']}", headers=auth)
+    body = await shown.json()
+    assert shown.status == 200, body
+    assert body["type"] == "RECURRING" and "schedule" not in body

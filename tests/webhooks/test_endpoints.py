@@ -64,6 +64,8 @@ async def test_unknown_event_names_are_a_400_naming_them(api, auth, receiver):
         "https://[::1]/hook",
         "https://[fe80::1]:8443/hook",
         "https://[::ffff:10.0.0.1]/hook",
+        "https://100.64.0.1/hook",  # shared address space (carrier-grade NAT)
+        "https://192.0.2.10/hook",  # documentation range
     ],
 )
 async def test_private_addresses_are_refused_by_default(api, auth, strict_urls, url):

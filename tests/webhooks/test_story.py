@@ -235,3 +235,25 @@ async def test_a_test_event_and_back_to_back_events_go_out_without_waiting_for_a
     finally:
         await sleepy.stop()
     assert receiver.types() == ["webhook.test", *["campaign.created"] * 3]
+
+
+async def test_a_failure_in_a_later_chunk_keeps_what_went_before_and_holds_the_rest(
+    api, auth, core, clock, receiver, dispatcher
+):
+    clock.set(datetime.now(UTC))
+    hook = await register(api, auth, receiver.url)
+    receiver.answers = [200] * 27 + [500]  # the third event of the second chunk fails
+    for _ in range(30):
+        await api.post(f"{WEBHOOKS}/{hook['id']}/test", headers=auth)
+
+    assert await dispatcher.run_once() == 30
+    assert await dispatcher.run_once() == 0  # the failed one and the two after it wait
+    listed = await api.get(f"{WEBHOOKS}/{hook['id']}/deliveries?limit=100", headers=auth)
+    statuses = [d["status"] for d in reversed((await listed.json())["data"]["deliveries"])]
+    assert statuses == ["delivered"] * 27 + ["failed", "pending", "pending"]
+    clock.advance(timedelta(seconds=6))
+    assert await dispatcher.run_once() == 3
+
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert len(ids) == 31 and ids[27] == ids[28]  # the retry, then the two held back, in order
+    assert len(set(ids)) == 30
