@@ -62,7 +62,8 @@ def tenant_ref(tenant_id: int) -> str:
 def require_own_tenant(actor: Actor, ref: str) -> None:
     """Refuse any tenant id but the key's own, alike whether or not that tenant exists."""
     if ref != tenant_ref(actor.tenant_id):
-        raise ForbiddenError("TENANT_FORBIDDEN", "This API key does not belong to that tenantId.")
+        own = tenant_ref(actor.tenant_id)  # the caller's own id: telling it reveals nothing
+        raise ForbiddenError("TENANT_FORBIDDEN", f"This API key belongs to {own}, not to {ref}.")
 
 
 def attempted(campaign: Campaign) -> int:

@@ -73,6 +73,7 @@ async def test_tenant_id_is_required_and_must_be_the_keys_own(api, auth, other_a
         refused = await api.get(BASE, params={"tenantId": foreign}, headers=auth)
         body = await refused.json()
         assert refused.status == 403 and body["error"] == "Forbidden"
+        assert body["message"] == f"This API key belongs to {tenant_id}, not to {foreign}."
     # The other tenant's key naming this tenant is refused the same way.
     crossed = await api.get(BASE, params={"tenantId": tenant_id}, headers=other_auth)
     assert crossed.status == 403
