@@ -8,11 +8,12 @@ from pydantic import BaseModel
 from api.campaign_schemas import InteractionOut, InteractionsMeta, InteractionsQuery
 from api.envelope import json_response
 from api.keys import CORE, actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.tenant.dialect import NestError
 from api.tenant.schemas import (
-    ActionOut,
+    TenantActionOut,
     TenantCampaignList,
     TenantCampaignOut,
     TenantInteractions,
@@ -109,7 +110,7 @@ async def _move(
 
 @router.route(
     "POST", ONE + "/schedule", summary="Schedule a draft", body=TenantScheduleIn,
-    response=ActionOut, errors=(400, 401, 404, 409, 413),
+    response=TenantActionOut, errors=(400, 401, 404, 409, 413),
 )  # fmt: skip
 async def schedule(request: web.Request) -> web.Response:
     """DRAFT -> SCHEDULED at `scheduledAt`."""
@@ -125,7 +126,7 @@ def _simple(action: Action, summary: str) -> None:
     handler.__doc__ = summary
     handler.__name__ = f"{action.value}_campaign"
     router.route(
-        "POST", f"{ONE}/{action.value}", summary=summary, response=ActionOut,
+        "POST", f"{ONE}/{action.value}", summary=summary, response=TenantActionOut,
         errors=(401, 404, 409),
     )(handler)  # fmt: skip
 

@@ -146,7 +146,7 @@ def campaign_out(shown: TenantCampaign) -> TenantCampaignOut:
     )
 
 
-class ActionOut(Out):
+class TenantActionOut(Out):
     """What a move answers: the status and the figure or time that move is about."""
 
     id: str
@@ -160,7 +160,7 @@ class ActionOut(Out):
     sent_count: int | None = omitted_when_none()
 
 
-# Which of ActionOut's optional fields each move fills: (its time field, its count field).
+# Which of TenantActionOut's optional fields each move fills: (its time field, its count field).
 ACTION_FIELDS = {
     "schedule": ("scheduled_at", "target_count"),
     "execute": ("started_at", "target_count"),
@@ -170,7 +170,7 @@ ACTION_FIELDS = {
 }
 
 
-def action_out(move: str, result: ActionResult) -> ActionOut:
+def action_out(move: str, result: ActionResult) -> TenantActionOut:
     """The answer of one move."""
     c = result.campaign
     when_field, count_field = ACTION_FIELDS[move]
@@ -179,7 +179,7 @@ def action_out(move: str, result: ActionResult) -> ActionOut:
         values[count_field] = c.target_count if result.audience is None else result.audience
     elif count_field == "sent_count":
         values[count_field] = attempted(c)
-    return ActionOut(id=format_id("campaign", c.id), status=_status(c), **values)
+    return TenantActionOut(id=format_id("campaign", c.id), status=_status(c), **values)
 
 
 class ChannelFigures(Out):

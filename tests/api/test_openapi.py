@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import schemathesis
+from pydantic import BaseModel
 
 from api.app import FACES, ROUTERS, VERSION
 from api.dialects import dialect_for
@@ -136,3 +137,25 @@ def test_outgoing_webhooks_are_listed_in_3_1_and_left_out_of_3_0():
     # Only the top-level key goes: a property that happens to be called `webhooks` stays.
     listed = legacy["components"]["schemas"]["WebhookList"]
     assert "webhooks" in listed["properties"] and "webhooks" in listed["required"]
+
+
+def _models_in(annotation: Any, seen: dict[str, set[type]]) -> None:
+    for arg in get_args(annotation):
+        _models_in(arg, seen)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen.setdefault(annotation.__name__, set()):
+            return
+        seen[annotation.__name__].add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, seen)
+
+
+def test_no_two_models_share_a_schema_name():
+    # The document names a schema by its class: two classes of one name would be one schema.
+    seen: dict[str, set[type]] = {}
+    for spec in (spec for router in ROUTERS for spec in router.specs):
+        for model in (spec.body, spec.query, spec.response, spec.error_model):
+            _models_in(model, seen)
+    clashes = {name: sorted(m.__module__ for m in models) for name, models in seen.items()
+               if len(models) > 1}  # fmt: skip
+    assert clashes == {}
