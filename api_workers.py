@@ -20,6 +20,8 @@ from core.context import CoreContext
 from core.event_loop import run
 from core.events import DomainEvent
 from core.logging import configure_logging
+from core.telegram_check import TelegramCheck
+from core.telegram_session import make_bot
 
 log = logging.getLogger("tg_campaigns")
 
@@ -75,7 +77,11 @@ async def _serve_api_only(settings: Settings, events: Connection) -> None:
         events.send(event)
 
     core.bus.subscribe("*", forward)
-    runner = web.AppRunner(create_api_app(core), access_log=None)
+    bot = check = None
+    if settings.bot_token is not None:  # the offline demo's emulator lives in the main process
+        bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+        check = TelegramCheck(bot)
+    runner = web.AppRunner(create_api_app(core, telegram_check=check), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=True)
     await site.start()
@@ -87,5 +93,7 @@ async def _serve_api_only(settings: Settings, events: Connection) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
+        if bot is not None:
+            await bot.session.close()
         await engine.dispose()
         events.close()

@@ -28,6 +28,7 @@ from core.config import Settings
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.limiter import Limiter, make_limiter
 from core.scheduling.bridge import connect_bot_events
+from core.telegram_check import TelegramCheck
 from core.telegram_session import make_bot
 from core.webhooks.dispatcher import DispatcherSettings, WebhookDispatcher
 from leader_polling import LeaderPoller
@@ -61,6 +62,7 @@ class Service:
     scheduler: SchedulerService | None = None
     poller: LeaderPoller | None = None
     signals: SignalListener | None = None
+    _reply_bot: Bot = field(init=False)  # answers admins; also the v2 face's Telegram check
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def start(self) -> None:
@@ -83,7 +85,7 @@ class Service:
         # processes' changes (today the scheduler); it starts once they have subscribed.
         if parts.scheduler and not settings.is_sqlite:
             self.signals = SignalListener(database)
-        reply_bot = make_bot(token, self.telegram_url)
+        self._reply_bot = reply_bot = make_bot(token, self.telegram_url)
         reply_bot.session.middleware(PacedReplies(limiter))
         self._stack.push_async_callback(reply_bot.session.close)
         if parts.sender:
@@ -178,7 +180,7 @@ class Service:
     async def _start_http(self) -> None:
         """The REST API (api roles), or only /healthz and /docs (so every process can be probed)."""
         if self.parts.api:
-            app = create_api_app(self.core)
+            app = create_api_app(self.core, telegram_check=TelegramCheck(self._reply_bot))
             if self.parts.bot and self.settings.webhook_url:
                 mount_webhook(app, self.settings, self.dispatcher, self._bot)
         else:

@@ -23,8 +23,12 @@ from api.routes import (
 )
 from api.tenant import routes as tenant_routes
 from api.tenant.dialect import TENANT
+from api.v2 import routes as v2_routes
+from api.v2.dialect import V2
+from api.v2.keys import TELEGRAM_CHECK
 from core.auth import Authenticator
 from core.context import CoreContext
+from core.telegram_check import TelegramCheck
 
 ROUTERS: tuple[ApiRouter, ...] = (
     system.router,
@@ -38,21 +42,30 @@ ROUTERS: tuple[ApiRouter, ...] = (
     events.router,
     webhooks.router,
     tenant_routes.router,
+    v2_routes.router,
 )
 # Every face's paths, error dialect and auth (the envelope of campaigns-api.md under /api/).
-FACES: tuple[Dialect, ...] = (ENVELOPE, TENANT)
+FACES: tuple[Dialect, ...] = (ENVELOPE, TENANT, V2)
 # The largest body any route accepts (bulk import); every other route enforces 1 MiB itself.
 CLIENT_MAX_SIZE = 16 * 1024 * 1024
 VERSION = "0.1.0"
 
 
-def create_api_app(core: CoreContext, routers: tuple[ApiRouter, ...] = ROUTERS) -> web.Application:
-    """The REST application wired to `core`."""
+def create_api_app(
+    core: CoreContext,
+    routers: tuple[ApiRouter, ...] = ROUTERS,
+    *,
+    telegram_check: TelegramCheck | None = None,
+) -> web.Application:
+    """The REST application wired to `core`; `telegram_check` (the process's bot) lets the v2
+    face answer 502 when Telegram refuses the bot, before it accepts any work."""
     app = web.Application(
         middlewares=[errors, authenticate, transaction], client_max_size=CLIENT_MAX_SIZE
     )
     app[DIALECTS] = FACES
     app[CORE] = core
+    if telegram_check is not None:
+        app[TELEGRAM_CHECK] = telegram_check
     app[AUTH] = Authenticator(core)
     for router in routers:
         router.register(app)

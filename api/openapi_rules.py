@@ -20,6 +20,7 @@ ERROR_TEXT = {
     409: "Not allowed in the current status (error.details lists allowed actions)",
     413: "Body too large (1 MiB; 16 MiB for the bulk subscriber import)",
     415: "The body is not JSON: send Content-Type: application/json",
+    502: "Telegram refused or failed the call (e.g. a revoked bot token); nothing was stored",
 }
 TAGS = {
     "System": "Health, this document and the interactive docs; no key needed.",
@@ -210,7 +211,7 @@ def parameter_schema(path: str, name: str, schema: dict[str, Any]) -> dict[str, 
         schema = {**options[0], **rest} if len(options) == 1 else schema
     schema = {k: v for k, v in schema.items() if k != "title"}
     if schema.get("type") == "string" and "enum" not in schema:
-        # An empty value is refused (api.parsing.parse_query), not read as "absent".
+        # An empty value is refused (api.query.parse_query), not read as "absent".
         schema.setdefault("minLength", 1)
     rule = PARAMETER_RULES.get((path, name))
     if rule is not None:  # the set of values the core accepts: narrower than any type rule

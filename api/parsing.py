@@ -1,4 +1,4 @@
-"""Request parsing into pydantic models, with errors that name every bad field."""
+"""Request bodies: read (size, media type, JSON), checked for unstorable values, validated."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import from_json, to_json
 
+from api.field_errors import raise_invalid, validation_details
 from core.errors import Failures, ValidationFailed
 from core.validation import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
@@ -37,56 +38,6 @@ class UnsupportedMediaType(Exception):
         super().__init__(
             f"The body must be JSON (Content-Type: application/json), not '{shown[:100]}'."
         )
-
-
-FRIENDLY = {
-    "timezone_aware": "must include a time zone, e.g. 2024-11-24T10:00:00Z",
-    "extra_forbidden": "is not a known field",
-    "missing": "is required",
-}
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
-
-
-def validation_details(error: ValidationError) -> list[dict[str, Any]]:
-    """One {field, message, type} per pydantic error, with friendlier wording."""
-    details = []
-    for item in error.errors(include_url=False):
-        message = FRIENDLY.get(item["type"], item["msg"])
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        details.append(
-            {"field": _field_path(item["loc"]), "message": message, "type": item["type"]}
-        )
-    return details
-
-
-def _raise_invalid(
-    details: list[dict[str, Any]], what: str, codes: dict[str, str] | None = None
-) -> None:
-    """400 naming every field; `codes` maps an error type to the code used when every
-    problem is of that type (e.g. the Scheduled Campaigns API's INVALID_TIMEZONE)."""
-    fields = ", ".join(sorted({d["field"] for d in details}))
-    kinds = {d.get("type") for d in details}
-    code = (codes or {}).get(str(kinds.pop())) if len(kinds) == 1 else None
-    raise ValidationFailed(f"Invalid {what}: {fields}.", details=details, code=code)
-
-
-def validate_model(model: type[M], data: Any, what: str) -> M:
-    """`data` (already Python values) validated as `model` (lax: query strings, tests)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        _raise_invalid(validation_details(exc), what)
-        raise  # unreachable
 
 
 def _beyond_int64(value: int) -> bool:
@@ -176,7 +127,7 @@ class JsonBody:
             skip = "json_unstorable" if problems else None
             problems += [d for d in validation_details(exc) if d["type"] != skip]
         if problems:
-            _raise_invalid(problems, what, codes)
+            raise_invalid(problems, what, codes)
         return result
 
     def validate_collecting(
@@ -270,34 +221,3 @@ async def parse_body_collecting(
             "A JSON body is required.", details=[{"field": "body", "message": "is required"}]
         )
     return body.validate_collecting(model, codes=codes)
-
-
-def _query_names(model: type[BaseModel]) -> set[str]:
-    return {field.alias or name for name, field in model.model_fields.items()} | set(
-        model.model_fields
-    )
-
-
-def parse_query(request: web.Request, model: type[M]) -> M:
-    """Query parameters validated as `model` (repeated keys keep their last value). A known
-    parameter given with an empty value (`?status=`) is refused, never read as absent."""
-    query = dict(request.query)
-    names = _query_names(model)
-    empty = [
-        {
-            "field": key,
-            "message": "must not be empty (leave the parameter out instead)",
-            "type": "empty_value",
-        }
-        for key, value in query.items()
-        if key in names and value == ""
-    ]
-    try:
-        result = model.model_validate({k: v for k, v in query.items() if v != "" or k not in names})
-    except ValidationError as exc:
-        problems = validation_details(exc)
-        _raise_invalid(empty + problems, "query parameters")
-        raise  # unreachable
-    if empty:
-        _raise_invalid(empty, "query parameters")
-    return result

@@ -5,7 +5,7 @@ the route without HTTP or middlewares; each stage's median goes to stderr (milli
 into the result line as "breakdown_ms":
 
   uow_open      open the read-only unit of work the transaction middleware gives a GET
-  parse_query   validate the query as api.parsing.parse_query does (CampaignListQuery)
+  parse_query   validate the query as api.query.parse_query does (CampaignListQuery)
   list          the route's list_page (core.campaigns.list_campaigns, the repository), of which
     list_sql      its compiled storage.direct statements through the borrowed connection's
                   driver (aiosqlite: a hop to its thread and back; asyncpg: a round trip)
@@ -134,7 +134,7 @@ async def staged_request(
     """One request through the route's stages: their seconds, the page and the body."""
     from api.campaign_schemas import CampaignListQuery
     from api.envelope import ok
-    from api.parsing import validate_model
+    from api.query import validate_model
     from api.routes.campaigns import list_data, list_page
 
     t0 = time.perf_counter()

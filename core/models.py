@@ -51,6 +51,12 @@ class CampaignType(StrEnum):
     DATA_COLLECTION = "data_collection"
     ENGAGEMENT = "engagement"
     CUSTOM = "custom"
+    BOT_API = "bot_api"  # one described Bot API call per named recipient (the v2 API's)
+
+
+# What a person picks in the bot's wizard: a bot_api campaign needs each recipient's params,
+# which only the v2 API supplies.
+CHOOSABLE_TYPES = tuple(kind for kind in CampaignType if kind is not CampaignType.BOT_API)
 
 
 class InteractionType(StrEnum):

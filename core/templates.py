@@ -12,7 +12,7 @@ from core.ids import parse_id
 from core.models import Buttons, CamelModel, Media, ParseMode
 from core.templating import BUILT_IN, unknown_variables, variables_in
 from core.uow import UnitOfWork
-from core.validation import Line, Text, given, left_out
+from core.validation import JsonObject, Line, Text, given, left_out
 from storage.models_scheduling import Template
 from storage.repositories.paging import Page
 from storage.repositories.templates import TemplateRepository
@@ -44,6 +44,9 @@ class TemplateInput(CamelModel):
     parse_mode: ParseMode | None = None
     media: Media | None = None
     buttons: Buttons | None = None
+    # The v2 Campaign API's Telegram call ({"method": "sendPhoto", "photo": "{{1}}", ...}),
+    # checked where it is used: a v2 campaign naming this template.
+    call: JsonObject | None = Field(default=None, alias="json")
 
     @field_validator("content")
     @classmethod
@@ -95,6 +98,7 @@ async def save_template(
     template.media = values.get("media")
     template.buttons = values.get("buttons")
     template.variables = data.variables
+    template.json = values.get("json")
     template.updated_at = uow.clock()
     await uow.flush()
     return template

@@ -31,7 +31,8 @@ def unknown_variables(text: str) -> list[str]:
     ]
 
 
-def _escape(value: str, parse_mode: str | None) -> str:
+def escape_for(value: str, parse_mode: str | None) -> str:
+    """`value` made literal text under Telegram's `parse_mode` (HTML, MarkdownV2 or none)."""
     if parse_mode == "HTML":
         return html.escape(value, quote=False)
     if parse_mode == "MarkdownV2":
@@ -68,7 +69,7 @@ def render(text: str, values: Mapping[str, str], parse_mode: str | None) -> str:
             return "}"
         value = values.get(match.group(1), "")
         # The fallback is written by the author inside the formatted text: it is used as is.
-        return _escape(value, parse_mode) if value else (match.group(2) or "")
+        return escape_for(value, parse_mode) if value else (match.group(2) or "")
 
     return VARIABLE.sub(replace, text)
 

@@ -1,40 +1,31 @@
-"""APScheduler (in-memory jobs) as the timer; the database is the truth, rebuilt at start."""
+"""The scheduler: leads (or stands by), rebuilds its timers from the database, and resyncs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.context import CoreContext
 from core.events import DomainEvent
-from core.scheduling import runs, triggers
+from core.scheduling import recovery
 from core.scheduling.service import CHANGED
 from scheduler.changes import reread
 from scheduler.leader import LeaderLock
+from scheduler.timers import Timers
 from storage.repositories.schedule_timers import TimerRepository
 from storage.signals import Kind, Signal, SignalListener
 
 log = logging.getLogger(__name__)
-BATCH = 50  # schedules fired in one unit of work (a short write transaction on SQLite)
-PARALLEL = 3  # batches in flight at once (PostgreSQL)
-# A ring re-arming the wake-up for "now" must not be refused while its own task finishes.
-WAKE_INSTANCES = 1000
 
 
-class SchedulerService:
-    """Keeps one timer per due schedule or scheduled campaign and fires them in batches.
-
-    The timers live in a heap; APScheduler holds a single wake-up job for the earliest of
-    them, so setting 10,000 timers costs a heap push each rather than an APScheduler job.
-    """
+class SchedulerService(Timers):
+    """The timers of the one leading process: rebuilt from the database when it takes the
+    lead, kept in step by other processes' signals and a periodic resync."""
 
     def __init__(
         self,
@@ -47,22 +38,11 @@ class SchedulerService:
         standby_poll_seconds: float = 5.0,
         signals: SignalListener | None = None,
     ) -> None:
-        self.core = core
-        self.leader = leader
+        super().__init__(core, leader)
         self.grace = grace
         self.resync_seconds = resync_seconds
         self.trigger_poll_seconds = trigger_poll_seconds
         self.standby_poll_seconds = standby_poll_seconds
-        self.timer = AsyncIOScheduler(timezone=UTC)
-        self.fired: list[tuple[str, datetime, datetime]] = []  # (key, due, fired at): lateness
-        self._timers: dict[str, datetime] = {}  # key -> when it rings (the heap may hold stale)
-        self._heap: list[tuple[datetime, str]] = []
-        self._wake_at: datetime | None = None
-        self._due: dict[str, datetime] = {}  # rung, waiting for the drainer
-        self._firing: dict[str, datetime] = {}  # taken by the drainer, not yet fired
-        self._drain = asyncio.Event()
-        # Batches overlap their database round trips on PostgreSQL; SQLite has one writer.
-        self._gate = asyncio.Semaphore(1 if leader.engine.dialect.name == "sqlite" else PARALLEL)
         self._tasks: list[asyncio.Task[None]] = []
         self.leading = asyncio.Event()  # set while this process leads
         self._armed = asyncio.Event()  # rebuilt since leading: signals may apply
@@ -131,10 +111,7 @@ class SchedulerService:
         for job_id in ("resync", "triggers", "lease", "wake"):
             with contextlib.suppress(JobLookupError):
                 self.timer.remove_job(job_id)
-        self._timers.clear()
-        self._heap.clear()
-        self._due.clear()
-        self._wake_at = None
+        self._forget()
 
     async def rebuild(self) -> None:
         """Catch up on missed runs, then set a timer for everything waiting."""
@@ -146,12 +123,12 @@ class SchedulerService:
             when: datetime | None = next_run
             if next_run <= now:
                 async with self.core.uow() as uow:
-                    when = await runs.catch_up(uow, schedule_id, self.grace)
+                    when = await recovery.catch_up(uow, schedule_id, self.grace)
             self._set(f"schedule:{schedule_id}", when)
         for campaign_id, at in campaigns:
             if at <= now and now - at > self.grace:
                 async with self.core.uow() as uow:
-                    await runs.miss_campaign(uow, campaign_id)
+                    await recovery.miss_campaign(uow, campaign_id)
             else:
                 self._set(f"campaign:{campaign_id}", at)
         self.timer.add_job(self._resync, IntervalTrigger(seconds=self.resync_seconds),
@@ -160,103 +137,6 @@ class SchedulerService:
                            id="triggers", replace_existing=True, max_instances=1)  # fmt: skip
         self._armed.set()
         log.info("scheduler armed: %d schedules, %d campaigns", len(waiting), len(campaigns))
-
-    def _set(self, key: str, when: datetime | None) -> None:
-        if when is None:
-            self._timers.pop(key, None)
-            return
-        if when in (self._timers.get(key), self._due.get(key), self._firing.get(key)):
-            return  # already set, or ringing right now (a resync read the unfired row)
-        self._timers[key] = when
-        if len(self._heap) > 2 * len(self._timers) + 1000:  # drop entries of changed timers
-            self._heap = [(at, name) for name, at in self._timers.items()]
-            heapq.heapify(self._heap)
-        else:
-            heapq.heappush(self._heap, (when, key))
-        if self._wake_at is None or when < self._wake_at:
-            self._arm(when)
-
-    def _arm(self, when: datetime) -> None:
-        self._wake_at = when
-        self.timer.add_job(
-            self._ring, DateTrigger(run_date=max(when, datetime.now(UTC))), id="wake",
-            replace_existing=True, misfire_grace_time=None, max_instances=WAKE_INSTANCES,
-        )  # fmt: skip
-
-    async def _ring(self) -> None:
-        # Many timers may ring in the same second: queue them and fire in one drain pass.
-        self._wake_at = None
-        now = datetime.now(UTC)
-        heap, timers = self._heap, self._timers
-        while heap and (heap[0][0] <= now or timers.get(heap[0][1]) != heap[0][0]):
-            when, key = heapq.heappop(heap)
-            if timers.get(key) == when:
-                del timers[key]
-                self._due[key] = when
-        if heap:
-            self._arm(heap[0][0])
-        if self._due:
-            self._drain.set()
-
-    async def _drainer(self) -> None:
-        while True:
-            await self._drain.wait()
-            self._drain.clear()
-            self._firing, self._due = self._due, {}
-            if not self.leader.held:  # stepped down meanwhile: the next leader fires these
-                self._firing = {}
-                continue
-            ordered = sorted(self._firing.items(), key=lambda item: item[1])
-            await self._fire_each({k: when for k, when in ordered if not k.startswith("schedule:")})
-            due = [(int(k.split(":")[1]), when) for k, when in ordered if k.startswith("schedule:")]
-            batches = [dict(due[i : i + BATCH]) for i in range(0, len(due), BATCH)]
-            await asyncio.gather(*(self._fire_batch(batch) for batch in batches))
-            self._firing = {}
-
-    async def _fire_batch(self, batch: dict[int, datetime]) -> None:
-        async with self._gate:
-            try:
-                await self._fire_schedules(batch)
-            except Exception:
-                # One bad schedule must not hold back the others: retry them one at a time.
-                log.exception("firing %d schedules together failed; firing each alone", len(batch))
-                await self._fire_each({f"schedule:{sid}": when for sid, when in batch.items()})
-
-    async def _fire_each(self, due: dict[str, datetime]) -> None:
-        for key, when in due.items():
-            try:
-                await self.fire(key, when)
-            except Exception:
-                log.exception("firing %s failed", key)
-
-    async def _fire_schedules(self, due: dict[int, datetime]) -> None:
-        async with self.core.uow() as uow:
-            fired = await runs.fire_many(uow, due)
-        at = datetime.now(UTC)
-        for schedule_id, when in due.items():
-            key = f"schedule:{schedule_id}"
-            self.fired.append((key, when, at))
-            self._firing.pop(key, None)
-            self._set(key, fired[schedule_id].next_run if schedule_id in fired else None)
-
-    async def fire(self, key: str, when: datetime) -> None:
-        """Fire one timer and set the next one."""
-        kind, raw_id = key.split(":")
-        if kind == "schedule":
-            await self._fire_schedules({int(raw_id): when})
-            return
-        async with self.core.uow() as uow:
-            await runs.fire_campaign(uow, int(raw_id), when)
-        self.fired.append((key, when, datetime.now(UTC)))
-        self._firing.pop(key, None)
-        self._set(key, None)
-
-    async def run_triggers(self) -> int:
-        """Start trigger-based sends whose delay has passed."""
-        if not self.leader.held:
-            return 0
-        async with self.core.uow() as uow:
-            return await triggers.run_due_jobs(uow)
 
     def _enqueue(self, signal: Signal) -> None:
         if self.leading.is_set():  # a standby keeps nothing: its rebuild reads everything

@@ -100,6 +100,7 @@ class Subscriber(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "telegram_id"),
         Index(None, "tenant_id", "status", "id"),
+        Index(None, "tenant_id", "phone"),
         AUTOINCREMENT,
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -117,6 +118,8 @@ class Subscriber(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "+<digits>", shared by the subscriber with the bot's request_contact button.
+    phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class SubscriberTag(Base):
@@ -247,6 +250,7 @@ class Delivery(Base):
         UniqueConstraint("execution_id", "subscriber_id"),
         Index(None, "execution_id", "status", "id"),
         Index(None, "execution_id", "processed_at"),
+        Index(None, "subscriber_id", "processed_at"),  # an opt-out's latest message
         status_check(DeliveryStatus),
         AUTOINCREMENT,
     )
@@ -333,3 +337,24 @@ class CampaignCount(Base):
     type: Mapped[str] = mapped_column(String(32), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CampaignRecipient(Base):
+    """One `Clients[]` entry of a v2 API campaign: the account as given, its positional
+    params, its stable message key, and whom it resolved to (or why it could not)."""
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (UniqueConstraint("message_key"),)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # index in Clients[]
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(String(128))
+    params: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    message_key: Mapped[str] = mapped_column(String(32))
+    subscriber_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Why it was never sent (unresolvable account, duplicate); None once it resolved.
+    error: Mapped[str | None] = mapped_column(String(255))
+    resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

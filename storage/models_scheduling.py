@@ -26,6 +26,8 @@ class Template(Base):
     media: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     buttons: Mapped[list[Any] | None] = mapped_column(JSONType)
     variables: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # A Telegram method description ({"method": "sendPhoto", ...}) for the v2 Campaign API.
+    json: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -17,7 +17,8 @@ from api.campaign_schemas import (
 )
 from api.envelope import ok
 from api.keys import CORE, actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope
 from api.statistics_schemas import StatisticsOut, statistics_out

@@ -17,7 +17,8 @@ from api.campaign_schemas import (
 )
 from api.envelope import ok
 from api.keys import CORE, actor_of, uow_of
-from api.parsing import parse_body, parse_body_collecting, parse_query
+from api.parsing import parse_body, parse_body_collecting
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText
 from core import campaign_commands as actions

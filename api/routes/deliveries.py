@@ -9,7 +9,8 @@ from pydantic import Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, Out, PageQuery, Pagination, UtcTime, pagination
 from core import campaigns as campaign_service

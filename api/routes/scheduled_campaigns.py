@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_body, parse_body_collecting, parse_query
+from api.parsing import parse_body, parse_body_collecting
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schedule_schemas import (
     PeriodStatisticsOut,

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText, Out, PageQuery, Pagination, UtcTime, pagination
 from core import segments as service

@@ -9,7 +9,8 @@ from pydantic import Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_query, read_body
+from api.parsing import read_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText, Out, PageQuery, Pagination, UtcTime, pagination
 from core import subscribers as service

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from pydantic import Field
 
 from api.envelope import ok
 from api.keys import actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText, Out, PageQuery, Pagination, UtcTime, pagination
 from core import templates as service
@@ -30,6 +32,7 @@ class TemplateOut(Out):
     media: dict[str, Any] | None
     buttons: list[Any] | None
     variables: list[str]
+    call: dict[str, Any] | None = Field(default=None, alias="json")  # the v2 API's Telegram call
     created_at: UtcTime
     updated_at: UtcTime
 
@@ -46,7 +49,8 @@ def template_out(row: Template) -> TemplateOut:
     return TemplateOut(
         id=format_id("template", row.id), name=row.name, content=row.content,
         parse_mode=row.parse_mode, media=row.media, buttons=row.buttons,
-        variables=row.variables or [], created_at=row.created_at, updated_at=row.updated_at,
+        variables=row.variables or [], json=row.json, created_at=row.created_at,
+        updated_at=row.updated_at,
     )  # fmt: skip
 
 

@@ -6,7 +6,8 @@ from aiohttp import web
 
 from api.envelope import ok
 from api.keys import CORE, actor_of, uow_of
-from api.parsing import parse_body, parse_query
+from api.parsing import parse_body
+from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText, PageQuery, pagination
 from api.webhook_schemas import (

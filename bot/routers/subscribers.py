@@ -1,4 +1,5 @@
-"""Everyone: /start subscribes (deep-link source kept), /stop opts out, blocks are noticed."""
+"""Everyone: /start subscribes (deep-link source kept), /stop opts out, blocks are noticed;
+a shared phone number (the request_contact button) is kept, so campaigns can name it."""
 
 from __future__ import annotations
 
@@ -15,10 +16,19 @@ from aiogram.filters import (
 )
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    User,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.views import MENU_TEXT, menu
+from core.recipients import store_shared_phone
 from core.subscribers import (
     SubscriberStatus,
     TelegramProfile,
@@ -33,6 +43,15 @@ HELP = (
     "/start — subscribe again\n"
     "/help — this message"
 )
+
+
+SHARE_PHONE = "Share phone number"
+
+
+def share_phone_keyboard() -> ReplyKeyboardMarkup:
+    """One button that asks Telegram to send the user's own phone number (request_contact)."""
+    button = KeyboardButton(text=SHARE_PHONE, request_contact=True)
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
 class Resubscribe(CallbackData, prefix="resub"):
@@ -64,12 +83,13 @@ async def start(
         return
     source = (command.args or "").strip()[:128] or None
     profile = profile_of(message.from_user, message.chat.id)
-    _, created = await register_from_bot(uow, tenant_id, profile, source)
+    subscriber, created = await register_from_bot(uow, tenant_id, profile, source)
     await uow.commit()
     greeting = "Welcome" if created else "Welcome back"
     await message.answer(
         f"{greeting}, {escape(message.from_user.first_name)}! You are subscribed.\n"
-        "Send /stop any time to unsubscribe, /help for help."
+        "Send /stop any time to unsubscribe, /help for help.",
+        reply_markup=None if subscriber.phone else share_phone_keyboard(),
     )
     if message.from_user.id in admin_ids:
         # /start is a fresh start: an unfinished wizard or schedule prompt is left behind.
@@ -103,6 +123,22 @@ async def resubscribe(query: CallbackQuery, uow: UnitOfWork, tenant_id: int) -> 
         await query.message.answer("Welcome back! You are subscribed.")
 
 
+async def shared_contact(message: Message, uow: UnitOfWork, tenant_id: int) -> None:
+    """The share-phone button was pressed: keep the number if it is the sender's own."""
+    contact = message.contact
+    if message.from_user is None or contact is None:
+        return
+    if contact.user_id != message.from_user.id:
+        await message.answer("Please share your own number with the button.")
+        return
+    phone = await store_shared_phone(uow, tenant_id, message.from_user.id, contact.phone_number)
+    await uow.commit()
+    if phone is None:
+        await message.answer("Send /start first, then share your number.")
+        return
+    await message.answer(f"Thanks, {phone} is saved.", reply_markup=ReplyKeyboardRemove())
+
+
 async def help_command(message: Message) -> None:
     """What the bot does for subscribers."""
     await message.answer(HELP)
@@ -127,6 +163,7 @@ def build_router() -> Router:
     router.message.register(start, CommandStart())
     router.message.register(stop, Command("stop"))
     router.message.register(help_command, Command("help"))
+    router.message.register(shared_contact, F.contact)
     router.callback_query.register(resubscribe, Resubscribe.filter())
     router.my_chat_member.register(
         blocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER >> KICKED)

@@ -6,14 +6,16 @@ from types import MappingProxyType
 from typing import Any
 
 from core.campaign_types.base import DeliveryPolicy, UnknownCampaignType
+from core.campaign_types.bot_api import BotApiPolicy
 from core.campaign_types.message import MessagePolicy
 from core.models import CampaignType
 
 _MESSAGE = MessagePolicy()
 
-# Only `message` has its own behaviour so far. The other types send exactly what `message`
-# sends until each gets its own module (a later issue); they are listed so the choice is
-# explicit and a newly added CampaignType fails tests until it is given a policy here.
+# `message` and `bot_api` (the v2 Campaign API's) have their own behaviour. The other types
+# send exactly what `message` sends until each gets its own module (a later issue); they are
+# listed so the choice is explicit and a newly added CampaignType fails tests until it is
+# given a policy here.
 POLICIES: MappingProxyType[CampaignType, DeliveryPolicy[Any]] = MappingProxyType(
     {
         CampaignType.MESSAGE: _MESSAGE,
@@ -21,6 +23,7 @@ POLICIES: MappingProxyType[CampaignType, DeliveryPolicy[Any]] = MappingProxyType
         CampaignType.DATA_COLLECTION: _MESSAGE,
         CampaignType.ENGAGEMENT: _MESSAGE,
         CampaignType.CUSTOM: _MESSAGE,
+        CampaignType.BOT_API: BotApiPolicy(),
     }
 )
 

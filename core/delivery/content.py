@@ -15,6 +15,7 @@ from aiogram.methods import (
     SendMessage,
     SendPhoto,
     SendVideo,
+    TelegramMethod,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import BaseModel, ConfigDict
@@ -81,6 +82,14 @@ MEDIA_METHODS: dict[str, Any] = {
     "video": (_SendVideo, "video"),
     "document": (_SendDocument, "document"),
     "animation": (_SendAnimation, "animation"),
+}
+# The same lean methods by their Bot API names (for policies that name the method).
+LEAN_METHODS: dict[str, type[TelegramMethod[Any]]] = {
+    "sendMessage": _SendMessage,
+    "sendPhoto": _SendPhoto,
+    "sendVideo": _SendVideo,
+    "sendDocument": _SendDocument,
+    "sendAnimation": _SendAnimation,
 }
 
 

@@ -18,7 +18,7 @@ from core.lifecycle import ScheduleStatus, TriggerJobStatus
 from core.models import CamelModel
 from core.scheduling.audience import schedule_spec
 from core.scheduling.inputs import UNIT_SECONDS, Trigger
-from core.scheduling.runs import NOT_RUNNING, run_messages, run_settings
+from core.scheduling.launch import NOT_RUNNING, run_messages, run_settings
 from core.scheduling.service import target_of
 from core.uow import UnitOfWork
 from core.validation import Instant, JsonObject, Line, TelegramUserId, given, left_out

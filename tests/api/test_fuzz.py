@@ -76,6 +76,15 @@ def _excused(detail: dict[str, Any]) -> bool:
     )
 
 
+# The v2 face words its errors as the Go service did, without a code: its refusals that
+# depend on stored data, by their exact text.
+V2_STATE_MESSAGES = frozenset({"invalid request: template not found", "campaign not found"})
+# ... and those about the content of its `JSON` string or how params relate to the variables
+# in it, which JSON Schema cannot state (a string holding a Telegram method description).
+V2_UNSTATED = ("invalid request: JSON ", "invalid request: not enough params",
+               "invalid request: each client must have params")  # fmt: skip
+
+
 def refuses_for_state(response: Any) -> bool:
     """A 400 whose code names a rule about stored data or the clock, or whose every detail
     is a relation (or in a known gap above)."""
@@ -85,6 +94,11 @@ def refuses_for_state(response: Any) -> bool:
         error = body["error"] if isinstance(body.get("error"), dict) else body
     except (ValueError, KeyError, TypeError, AttributeError):
         return False
+    if set(error) == {"error"}:  # the v2 face
+        text = str(error["error"])
+        return response.status_code == 400 and (
+            text in V2_STATE_MESSAGES or text.startswith(V2_UNSTATED)
+        )
     details = error.get("details") or []
     return response.status_code == 400 and (
         error.get("code") in STATE_CODES or (bool(details) and all(map(_excused, details)))

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from api.parsing import validate_model
+from api.query import validate_model
 from core.context import Actor
 from core.errors import ValidationFailed
 from core.ids import parse_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.campaign_types.base import DeliveryPolicy, UnknownCampaignType, UpdateKind
+from core.campaign_types.bot_api import BotApiPolicy
 from core.campaign_types.message import MessagePolicy
 from core.campaign_types.registry import policy_for
 from core.context import Actor
@@ -44,7 +45,9 @@ def test_every_campaign_type_has_a_delivery_policy():
 
 def test_until_they_get_their_own_module_all_types_send_as_a_message():
     assert isinstance(MESSAGE, MessagePolicy)
-    assert {policy_for(type_) for type_ in CampaignType} == {MESSAGE}
+    own = {CampaignType.BOT_API}  # the v2 Campaign API's (core/campaign_types/bot_api.py)
+    assert {policy_for(type_) for type_ in CampaignType if type_ not in own} == {MESSAGE}
+    assert isinstance(policy_for(CampaignType.BOT_API), BotApiPolicy)
 
 
 def test_a_type_as_stored_finds_its_policy():
@@ -58,7 +61,7 @@ def test_a_type_without_a_policy_is_a_clear_error(stored):
     assert caught.value.code == "UNKNOWN_CAMPAIGN_TYPE"
     assert caught.value.message == (
         f"No delivery policy for campaign type {stored!r}; known types: "
-        "message, invitation, data_collection, engagement, custom."
+        "message, invitation, data_collection, engagement, custom, bot_api."
     )
 
 

@@ -13,7 +13,7 @@ from bot.routers.wizard.step import Facts, Step, Turn
 from bot.states import NewCampaign as N
 from core import drafts
 from core.admins import admin_timezone, remember_timezone
-from core.models import CampaignType, check_timezone
+from core.models import CHOOSABLE_TYPES, CampaignType, check_timezone
 from core.segments import list_segments
 
 WHEN_CHOICES = (
@@ -151,7 +151,7 @@ async def _recurring(turn: Turn, text: str) -> State:
 STEPS = (
     Step(N.name, "New campaign. What is its name?", back=None, typed=_name),
     Step(N.type, "What kind of campaign is it?", back=N.name, pressed=_type, columns=2,
-         choices=lambda _: [(kind.value, kind.value.replace("_", " ")) for kind in CampaignType]),
+         choices=lambda _: [(k.value, k.value.replace("_", " ")) for k in CHOOSABLE_TYPES]),
     Step(N.content, (
         "Send the message exactly as recipients should see it: text with formatting, or a "
         "photo, video, animation or document with a caption. Use {{first_name}} to personalise."
