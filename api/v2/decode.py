@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, from_json
 
 from api.parsing import MAX_BODY, PayloadTooLarge
-from core.v2_campaigns import invalid
+from core.v2_rules import invalid
 
 G = TypeVar("G", bound="GoStruct")
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1

@@ -1,4 +1,4 @@
-"""The v2 Campaign API routes: parse as Go did, call core.v2_campaigns, answer with Go's names."""
+"""The v2 Campaign API routes: parse as Go did, call the core's v2 services, answer in Go names."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ from api.v2.schemas import (
 )
 from core import v2_campaigns as service
 from core.telegram_check import TelegramUnavailable
-from core.v2_campaigns import CampaignView, Client, MessageState, NewCampaign, invalid
+from core.v2_campaigns import CampaignView, MessageState
+from core.v2_resend import resend
+from core.v2_rules import CAMPAIGN_ID, RESULT_SIZE, Client, NewCampaign, invalid
 
 router = ApiRouter(tag="v2 Campaigns", error_model=V2ErrorResponse)
 BASE = "/v2/campaign"
@@ -130,7 +132,7 @@ async def v2_delete_campaign(request: web.Request) -> web.Response:
 )  # fmt: skip
 async def v2_get_all_campaigns(request: web.Request) -> web.Response:
     """All of them, or the newest resultSize."""
-    limit = _positive(request.query.get("resultSize"), "resultSize", service.RESULT_SIZE)
+    limit = _positive(request.query.get("resultSize"), "resultSize", RESULT_SIZE)
     views = await service.list_all(uow_of(request), actor_of(request), limit)
     return answer(V2CampaignList(Campaigns=[campaign_out(v) for v in views], Total=len(views)))
 
@@ -142,10 +144,10 @@ async def v2_get_all_campaigns(request: web.Request) -> web.Response:
 async def v2_get_campaign_messages(request: web.Request) -> web.Response:
     """In Clients[] order: status, error, Telegram's message id."""
     campaign_id = _positive(
-        request.query.get("campaignID"), "campaignID", service.CAMPAIGN_ID, required=True
+        request.query.get("campaignID"), "campaignID", CAMPAIGN_ID, required=True
     )
     assert campaign_id is not None
-    limit = _positive(request.query.get("resultSize"), "resultSize", service.RESULT_SIZE)
+    limit = _positive(request.query.get("resultSize"), "resultSize", RESULT_SIZE)
     states = await service.messages(uow_of(request), actor_of(request), campaign_id, limit)
     return answer(V2CampaignMessages(Messages=[message_out(s) for s in states], Total=len(states)))
 
@@ -158,7 +160,7 @@ async def v2_resend_message(request: web.Request) -> web.Response:
     """Sent in a run of its own; a message that was sent, or resent already, is refused."""
     body = decode(V2ResendCampaignMessageRequest, await read_object(request))
     await ask_telegram(request)
-    state = await service.resend(uow_of(request), actor_of(request), body.MessageKey)
+    state = await resend(uow_of(request), actor_of(request), body.MessageKey)
     return answer(
         V2ResendResponse(
             MessageKey=state.recipient.message_key, Status=state.status, Message="resend queued"
