@@ -10,21 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.campaign_commands import perform
-from core.campaigns import record, refresh_target_count
+from core.campaigns import record, refresh_target_count, update_campaign
 from core.context import Actor
 from core.errors import IllegalTransition, NotFoundError
 from core.ids import try_parse_id
-from core.lifecycle import Action, DeliveryStatus, Status, transition
-from core.models import CampaignType, ScheduleRequest
+from core.lifecycle import Action, DeliveryStatus, Status
+from core.models import CampaignType, CampaignUpdate, ScheduleRequest
 from core.recipients import resolve_accounts
 from core.uow import UnitOfWork
 from core.v2_rules import (
     CAMPAIGN_NOT_FOUND,
-    MAX_NAME,
-    NAME_TOO_LONG,
     ONLY_SCHEDULED,
     NewCampaign,
     check_new,
+    checked_name,
     invalid,
     new_key,
     parse_send_at,
@@ -204,11 +203,7 @@ async def update(
         raise invalid(ONLY_SCHEDULED)
     at = parse_send_at(send_at, uow.clock())
     if name.strip():
-        if len(name.strip()) > MAX_NAME:
-            raise invalid(NAME_TOO_LONG)
-        transition(campaign.status, Action.EDIT)
-        campaign.name = name.strip()
-        campaign.updated_at = uow.clock()
+        await update_campaign(uow, actor, campaign, CampaignUpdate(name=checked_name(name)))
     if at is not None:
         await perform(uow, actor, campaign, Action.SCHEDULE, ScheduleRequest(scheduled_at=at))
     await uow.flush()

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from core.campaign_types.bot_api import METHODS, description_problem
 from core.context import Actor
 from core.errors import ValidationFailed
-from core.ids import try_parse_id
+from core.ids import DIGITS, try_parse_id
+from core.models import Name
 from core.positional import variable_count
 from core.uow import UnitOfWork
+from core.validation_time import parse_instant
 from storage.models_scheduling import Template
 from storage.repositories.templates import TemplateRepository
 
@@ -32,6 +36,7 @@ ONLY_SCHEDULED = "only scheduled campaigns can be updated (name and SendAt field
 # This service's own.
 NAME_REQUIRED = "invalid request: name is required"
 NAME_TOO_LONG = "invalid request: name is at most 200 characters"
+NAME_CONTROL = "invalid request: name must not contain control characters (line breaks, tabs…)"
 JSON_NOT_JSON = "invalid request: JSON is not valid JSON"
 SEND_AT_FORMAT = (
     "invalid request: SendAt must be an ISO 8601 time with a zone, e.g. 2025-03-03T14:32:25+03:00"
@@ -72,18 +77,33 @@ class NewCampaign:
 
 
 def parse_send_at(raw: str, now: datetime) -> datetime | None:
-    """SendAt as an aware time in the future; None when not given."""
+    """SendAt as an aware time in the future, by core's instant rule (zone and range);
+    None when not given."""
     if not raw.strip():
         return None
     try:
-        at = datetime.fromisoformat(raw.strip())
+        at = parse_instant(raw.strip())
     except ValueError:
         raise invalid(SEND_AT_FORMAT) from None
-    if at.tzinfo is None:
-        raise invalid(SEND_AT_FORMAT)
     if at <= now:
         raise invalid(SEND_AT_PAST)
     return at
+
+
+NAME_RULE: TypeAdapter[str] = TypeAdapter(Name)
+
+
+def checked_name(raw: str) -> str:
+    """A campaign name by core's rule (1-200 characters, no control characters), stripped."""
+    name = raw.strip()
+    if not name:
+        raise invalid(NAME_REQUIRED)
+    if len(name) > MAX_NAME:
+        raise invalid(NAME_TOO_LONG)
+    try:
+        return NAME_RULE.validate_python(name)
+    except ValidationError:
+        raise invalid(NAME_CONTROL) from None
 
 
 def _description(raw: str) -> dict[str, Any]:
@@ -112,8 +132,9 @@ def _from_template(template: Template) -> dict[str, Any]:
 
 async def _template(uow: UnitOfWork, tenant_id: int, ref: str) -> Template | None:
     ref = ref.strip()
-    template_id = int(ref) if ref.isdigit() else try_parse_id("template", ref)
-    if template_id is None or template_id > 2**63 - 1:
+    # ASCII digits only, at most 18 (str.isdigit takes '²'; int() refuses 5,000 digits).
+    template_id = int(ref) if DIGITS.fullmatch(ref) else try_parse_id("template", ref)
+    if template_id is None:
         return None
     return await TemplateRepository(uow.session).get(tenant_id, template_id)
 
@@ -142,11 +163,7 @@ async def check_new(
         needed = variable_count(template.content, _template_json(template))
         if any(len(client.params) < needed for client in data.clients):
             raise invalid(EACH_CLIENT_PARAMS)
-    name = data.name.strip()
-    if not name:
-        raise invalid(NAME_REQUIRED)
-    if len(name) > MAX_NAME:
-        raise invalid(NAME_TOO_LONG)
+    checked_name(data.name)
     if raw_json:
         call = _description(raw_json)
     else:

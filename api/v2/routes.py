@@ -92,9 +92,10 @@ def _positive(raw: str | None, name: str, message: str, *, required: bool = Fals
         if required:
             raise invalid(f"invalid request: {name} is required")
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) == 0:
+    if not raw.isascii() or not raw.isdigit() or not raw.strip("0"):
         raise invalid(message)
-    return min(int(raw), INT_MAX)  # beyond any id or count: the largest one
+    # Beyond any id or count: the largest one (and int() is spared thousands of digits).
+    return INT_MAX if len(raw.lstrip("0")) > 18 else min(int(raw), INT_MAX)
 
 
 @router.route(

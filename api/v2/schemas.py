@@ -10,6 +10,10 @@ from api.v2.decode import GoStruct
 
 # Said in the document only (the decoder gives Go's zero values and the core its messages).
 NO_NUL = "^[^\\u0000]*$"
+# A name, as core.v2_rules.checked_name takes it: no control characters once the ends are
+# stripped, and something that is not a space.
+_PLAIN = "[^\\u0000-\\u001f\\u007f]"
+NAME = f"\\s*{_PLAIN}*[^\\s\\u0000-\\u001f\\u007f]{_PLAIN}*\\s*"
 
 
 def text(pattern: str = NO_NUL) -> Any:
@@ -48,7 +52,7 @@ class V2CreateCampaignRequest(GoStruct):
         "Name": "string", "Message": "string", "Clients": "[]CampaignClient", "JSON": "string",
         "TempMsgID": "string", "SendAt": "string",
     }  # fmt: skip
-    Name: str = text("^[^\\u0000]*[^\\s\\u0000]")
+    Name: str = text(f"^{NAME}$")
     Message: str = text()
     Clients: list[V2CampaignClient] = Field(default_factory=list, json_schema_extra={"minItems": 2})
     JSON: str = text()
@@ -70,7 +74,7 @@ class V2UpdateCampaignRequest(GoStruct):
     GO_NAME: ClassVar[str] = "UpdateCampaignRequest"
     GO_TYPES: ClassVar[dict[str, str]] = {"ID": "int", "Name": "string", "SendAt": "string"}
     ID: int = 0
-    Name: str = text()
+    Name: str = text(f"^(?:\\s*|{NAME})$")  # blank: the name stays
     SendAt: str = text()
 
 

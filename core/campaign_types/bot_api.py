@@ -44,6 +44,33 @@ METHODS: dict[str, Method] = {
 }
 # Set by the service, never by a description.
 RESERVED = frozenset({"chat_id", "allow_paid_broadcast", "business_connection_id"})
+# A description may not quote a message (reply_parameters can name another chat's) and may
+# carry only URL buttons: callback data would reach the bot's own handlers, reply keyboards
+# could ask for contacts or open web apps on the service's behalf.
+NO_REPLIES = frozenset({"reply_parameters", "reply_to_message_id"})
+URL_SCHEMES = ("https://", "http://", "tg://")
+
+
+def _markup_problem(markup: Any) -> str | None:
+    """Why reply_markup is not an inline keyboard of URL buttons (None when it is)."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if (
+        not isinstance(markup, dict)
+        or set(markup) != {"inline_keyboard"}
+        or not isinstance(rows, list)
+    ):
+        return 'JSON: reply_markup may only be {"inline_keyboard": [[{"text", "url"}]]}'
+    for row in rows:
+        for button in row if isinstance(row, list) else [None]:
+            if not (
+                isinstance(button, dict)
+                and set(button) == {"text", "url"}
+                and isinstance(button["text"], str)
+                and isinstance(button["url"], str)
+                and button["url"].startswith(URL_SCHEMES)
+            ):
+                return 'JSON: reply_markup buttons are {"text", "url"} with an http(s) or tg URL'
+    return None
 
 
 def _parameters(method: Method) -> set[str]:
@@ -63,6 +90,11 @@ def description_problem(description: Any, body: str | None) -> str | None:
     if method is None:
         return f"JSON method '{name[:64]}' is not supported: use one of {', '.join(METHODS)}"
     params = {k: v for k, v in description.items() if k != "method"}
+    refused = sorted(set(params) & NO_REPLIES)
+    if refused:
+        return f"JSON: {name} may not reply to a message ('{refused[0]}')"
+    if "reply_markup" in params and (problem := _markup_problem(params["reply_markup"])):
+        return problem
     unknown = sorted(set(params) - _parameters(method))
     if unknown:
         return f"JSON: {name} has no parameter '{unknown[0][:64]}'"
@@ -142,7 +174,8 @@ async def send_call(
 
 
 class BotApiPolicy(DeliveryPolicy[BotApiContent]):
-    """One described Bot API call per recipient; callback clicks are counted as for `message`."""
+    """One described Bot API call per recipient (its buttons are URL buttons: no clicks to
+    count); a message without a description sends, and counts clicks, as `message` does."""
 
     name: ClassVar[str] = "bot_api"
     listens_to: ClassVar[frozenset[UpdateKind]] = frozenset({UpdateKind.BUTTON_CLICK})
