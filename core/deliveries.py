@@ -10,8 +10,8 @@ from core.ids import format_id, try_parse_id
 from core.lifecycle import Action, DeliveryStatus, transition
 from core.uow import UnitOfWork
 from storage.models import Campaign
-from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.executions import ExecutionRepository
+from storage.repositories.ledger import LedgerRepository
 from storage.repositories.locks import lock_campaign
 from storage.repositories.paging import Page
 
@@ -35,7 +35,7 @@ async def list_deliveries(
     uow: UnitOfWork, campaign: Campaign, statuses: tuple[str, ...], *, page: int, limit: int
 ) -> Page[dict[str, Any]]:
     """A page of the campaign's ledger rows in the given statuses."""
-    found = await DeliveryRepository(uow.session).list_for_campaign(
+    found = await LedgerRepository(uow.session).list_for_campaign(
         campaign.id, statuses, offset=(page - 1) * limit, limit=limit
     )
     items = [
@@ -82,7 +82,7 @@ async def resend_unknown(
                 ],
             )
         ids = [value for value in parsed if value is not None]
-    requeued = await DeliveryRepository(uow.session).requeue_unknown(campaign.id, ids)
+    requeued = await LedgerRepository(uow.session).requeue_unknown(campaign.id, ids)
     executions = ExecutionRepository(uow.session)
     for execution_id, count in requeued.items():
         await executions.reopen(execution_id, count)
