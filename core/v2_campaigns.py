@@ -141,17 +141,18 @@ async def _views(
     named = {c.id: c for c in campaigns}
     for row in rows:
         by_campaign[row.recipient.campaign_id].append(_state(named[row.recipient.campaign_id], row))
-    templates = TemplateRepository(uow.session)
-    views = []
-    for campaign in campaigns:
-        first = (campaign.messages or [{}])[0]
-        template_name = ""
-        template_id = try_parse_id("template", str(first.get("templateId") or ""))
-        if template_id is not None:
-            template = await templates.get(campaign.tenant_id, template_id)
-            template_name = template.name if template else ""
-        views.append(CampaignView(campaign, by_campaign[campaign.id], template_name))
-    return views
+    template_of = {
+        c.id: try_parse_id("template", str((c.messages or [{}])[0].get("templateId") or ""))
+        for c in campaigns
+    }
+    # One tenant's campaigns (get and list_all are tenant-scoped): their names in one query.
+    names: dict[int, str] = {}
+    if campaigns:
+        wanted = (t for t in template_of.values() if t is not None)
+        names = await TemplateRepository(uow.session).names(campaigns[0].tenant_id, wanted)
+    return [
+        CampaignView(c, by_campaign[c.id], names.get(template_of[c.id] or 0, "")) for c in campaigns
+    ]
 
 
 async def view(uow: UnitOfWork, campaign: Campaign) -> CampaignView:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +28,18 @@ class TemplateRepository:
         return await self.session.scalar(
             select(Template).where(Template.id == template_id, Template.tenant_id == tenant_id)
         )
+
+    async def names(self, tenant_id: int, template_ids: Iterable[int]) -> dict[int, str]:
+        """The names of these templates of the tenant, by id (one query)."""
+        ids = sorted(set(template_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Template.id, Template.name).where(
+                Template.tenant_id == tenant_id, Template.id.in_(ids)
+            )
+        )
+        return {int(template_id): name for template_id, name in rows.all()}
 
     async def list(self, tenant_id: int, *, offset: int, limit: int) -> Page[Template]:
         """A page of templates, newest first."""
