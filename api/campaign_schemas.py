@@ -72,6 +72,12 @@ class CampaignOut(Out):
     scheduled_at: UtcTime | None
     timezone: str | None
     allow_paid_broadcast: bool
+    settings: dict[str, Any] | None = Field(
+        description="What the campaign's type needs beyond its messages (docs/campaign-types.md)."
+    )
+    pause_reason: str | None = Field(
+        description="Why the system paused the campaign, e.g. BUDGET_EXHAUSTED; null otherwise."
+    )
     statistics: CampaignStatistics
     allowed_actions: list[str]
     created_by: str | None
@@ -132,6 +138,8 @@ def campaign_values(c: Mapping[str, Any], total_count: int | None = None) -> dic
         "scheduled_at": c["scheduled_at"],
         "timezone": c["timezone"],
         "allow_paid_broadcast": bool(c["allow_paid_broadcast"]),
+        "settings": c["settings"],
+        "pause_reason": c["pause_reason"],
         "statistics": {
             "total_tasks": c["executions_total"],
             "completed_tasks": c["executions_completed"],

@@ -11,8 +11,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import from_json, to_json
 
-from api.field_errors import raise_invalid, validation_details
 from core.errors import Failures, ValidationFailed
+from core.field_errors import raise_invalid, validation_details
 from core.validation import INT64_MAX, INT64_MIN, MAX_JSON_DEPTH
 
 M = TypeVar("M", bound=BaseModel)

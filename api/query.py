@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from api.field_errors import raise_invalid, validation_details
+from core.field_errors import raise_invalid, validation_details
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -15,9 +15,9 @@ T = TypeVar("T")
 UtcTime = Annotated[datetime, PlainSerializer(iso, return_type=str)]
 
 
-def omitted_when_none() -> Any:
+def omitted_when_none(description: str | None = None) -> Any:
     """A field left out of the JSON when None (never written as null)."""
-    return Field(default=None, exclude_if=lambda value: value is None)
+    return Field(default=None, exclude_if=lambda value: value is None, description=description)
 
 
 class Out(BaseModel):

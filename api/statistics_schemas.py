@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from api.schemas import Out, UtcTime, omitted_when_none
 from core.ids import format_id
@@ -88,6 +89,10 @@ class StatisticsOut(Out):
     timeline: list[HourPoint] | list[DayPoint] | None = omitted_when_none()
     segments: list[SegmentStatisticsOut] | None = omitted_when_none()
     variations: list[VariationOut] | None = omitted_when_none()
+    type_statistics: dict[str, Any] | None = omitted_when_none(
+        description="The campaign type's own figures: invitation (invited, joined, joinRate), "
+        "data_collection (per question), engagement (participants, correct answers)."
+    )
 
 
 def _timeline_out(timeline: Timeline) -> list[HourPoint] | list[DayPoint]:
@@ -129,4 +134,7 @@ def statistics_out(figures: CampaignStatistics) -> StatisticsOut:
         variations=None
         if figures.variations is None
         else [VariationOut.model_validate(v, from_attributes=True) for v in figures.variations],
+        type_statistics=None
+        if figures.type_figures is None
+        else figures.type_figures.model_dump(mode="json", by_alias=True),
     )

@@ -233,6 +233,8 @@ class CampaignFields(CamelModel):
     end_date: Instant | None = None
     timezone: TimeZoneName | None = None
     allow_paid_broadcast: Omittable[bool] = None
+    # Checked against the type's settings_model by core.campaign_types.settings.
+    settings: JsonObject | None = None
     # endDate after startDate is checked by core.campaigns (check_dates), against the stored
     # dates on update and together with every other problem of the request.
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from core.audience import segment_rules
+from core.campaign_types.registry import policy_for
 from core.errors import ValidationFailed
 from core.ids import try_parse_id
 from core.lifecycle import DELIVERY_REMAINING, DELIVERY_SETTLED, ExecutionStatus
@@ -35,7 +36,7 @@ PERIODS = {
     "1y": timedelta(days=365),
     "all": None,
 }
-METRICS = ("overview", "performance", "timeline", "segments", "variations")
+METRICS = ("overview", "performance", "timeline", "segments", "variations", "type")
 RATE_WINDOW = timedelta(seconds=10)
 ERROR_MESSAGES = {
     "USER_BLOCKED": "User has blocked the bot",
@@ -182,7 +183,12 @@ async def campaign_statistics(
             )
             for row in await stats.per_variation(campaign.id, since)
         )
-    return CampaignStatistics(period, overview, performance, timeline, segments, variations)
+    type_figures = None
+    if "type" in metrics:
+        type_figures = await policy_for(campaign.type).figures(uow, campaign, since)
+    return CampaignStatistics(
+        period, overview, performance, timeline, segments, variations, type_figures
+    )
 
 
 async def _timeline(

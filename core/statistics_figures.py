@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import BaseModel
+
 
 class TimeUnit(StrEnum):
     """How finely a timeline is bucketed."""
@@ -26,6 +28,7 @@ class Overview:
     clicked: int  # distinct recipients who clicked
     converted: int
     revenue: float
+    cost: float = 0.0  # Stars spent on paid broadcasts
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,52 @@ class VariationFigures:
 
 
 @dataclass(frozen=True)
+class GoalProgress:
+    """One goal: its target, what the campaign reached, and that as a percent of the target."""
+
+    target: float
+    actual: float
+    percent: float
+
+
+@dataclass(frozen=True)
+class GoalsProgress:
+    """The campaign's goals that are set (None: not set), each against its actual."""
+
+    target_audience: GoalProgress | None = None  # recipients the message reached
+    conversion_rate: GoalProgress | None = None  # converted / reached, in percent
+    revenue: GoalProgress | None = None  # the sum of conversion values
+
+    def __bool__(self) -> bool:
+        return any((self.target_audience, self.conversion_rate, self.revenue))
+
+
+def _progress(target: float | None, actual: float) -> GoalProgress | None:
+    if target is None:
+        return None
+    # A target of 0 is reached by anything.
+    percent = round(100.0 * actual / target, 1) if target else 100.0
+    return GoalProgress(float(target), float(actual), percent)
+
+
+def goal_progress(
+    goals: dict[str, object] | None, reached: int, conversion_rate: float, revenue: float
+) -> GoalsProgress:
+    """Compare the stored goals (camelCase keys) with the actuals."""
+    goals = goals or {}
+
+    def target(key: str) -> float | None:
+        value = goals.get(key)
+        return float(value) if isinstance(value, int | float) else None
+
+    return GoalsProgress(
+        target_audience=_progress(target("targetAudience"), reached),
+        conversion_rate=_progress(target("conversionRate"), conversion_rate),
+        revenue=_progress(target("revenue"), round(revenue, 2)),
+    )
+
+
+@dataclass(frozen=True)
 class CampaignStatistics:
     """The figures of a period; a metric that was not asked for is None."""
 
@@ -88,3 +137,6 @@ class CampaignStatistics:
     timeline: Timeline | None
     segments: tuple[SegmentFigures, ...] | None
     variations: tuple[VariationFigures, ...] | None
+    # The campaign type's own figures (its policy's `figures`), camelCase when dumped by alias.
+    type_figures: BaseModel | None = None
+    goals: GoalsProgress | None = None

@@ -33,6 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="probability a user presses a button of an inline keyboard",
     )
     add(
+        "--join-rate",
+        type=float,
+        default=defaults.join_rate,
+        help="probability a user follows an invite link they received",
+    )
+    add(
+        "--answer-rate",
+        type=float,
+        default=defaults.answer_rate,
+        help="probability a user answers a poll, force-reply question or contact request",
+    )
+    add(
         "--rate",
         type=int,
         default=defaults.global_rate,
@@ -65,6 +77,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         deactivated=args.deactivated,
         greet=args.greet,
         click_rate=args.click_rate,
+        join_rate=args.join_rate,
+        answer_rate=args.answer_rate,
         global_rate=args.rate,
         paid_rate=args.paid_rate,
         require_start=args.require_start,

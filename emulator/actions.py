@@ -12,6 +12,7 @@ from emulator.bots import BotState
 from emulator.callbacks import CallbackQueryRecord
 from emulator.errors import ControlError
 from emulator.formatting import utf16_len
+from emulator.invites import open_link
 from emulator.media import media_object
 from emulator.records import INCOMING, OUTGOING, MessageRecord
 from emulator.state import EmulatorState
@@ -56,7 +57,7 @@ def command_entities(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def _record_incoming(
+def record_incoming(
     state: EmulatorState,
     bot: BotState,
     user: VirtualUser,
@@ -89,21 +90,39 @@ def _record_incoming(
     return bot.updates.push("message", message)
 
 
+def quoted_message(state: EmulatorState, chat_id: int, message_id: int | None) -> dict[str, Any]:
+    """The reply_to_message of a user's reply (one level deep, like Telegram); {} for none."""
+    if message_id is None:
+        return {}
+    record = state.messages.get(chat_id, message_id)
+    if record is None or record.deleted:
+        raise ControlError(404, f"message {message_id} not found in chat {chat_id}")
+    quoted = dict(record.message)
+    quoted.pop("reply_to_message", None)
+    return {"reply_to_message": quoted}
+
+
 def user_sends_text(
-    state: EmulatorState, bot: BotState, user_id: int, text: str, chat_id: int | None = None
+    state: EmulatorState,
+    bot: BotState,
+    user_id: int,
+    text: str,
+    chat_id: int | None = None,
+    reply_to_message_id: int | None = None,
 ) -> dict[str, Any] | None:
-    """A user writes `text` (commands get bot_command entities); returns the update."""
+    """A user writes `text` (commands get bot_command entities), maybe as a reply."""
     if not text:
         raise ControlError(400, "text must not be empty")
     user = active_user(state, user_id)
     chat_api = chat_for(state, user, chat_id)
     content: dict[str, Any] = {"text": text}
+    content.update(quoted_message(state, chat_api["id"], reply_to_message_id))
     entities = command_entities(text)
     if entities:
         content["entities"] = entities
     if chat_api["type"] == "private" and text.split(maxsplit=1)[0].split("@")[0] == "/start":
         user.started_bots.add(bot.bot_id)
-    return _record_incoming(
+    return record_incoming(
         state, bot, user, chat_api, content, text=text, entities=entities or None
     )
 
@@ -125,7 +144,7 @@ def user_sends_photo(
     content: dict[str, Any] = {"photo": media_object("photo", stored)}
     if caption:
         content["caption"] = caption
-    return _record_incoming(
+    return record_incoming(
         state,
         bot,
         user,
@@ -188,8 +207,15 @@ def press_button(
     if "callback_data" in button:
         return _callback_query(state, bot, user, record, button["callback_data"])
     if "url" in button:
-        record.url_opens.append({"user_id": user.id, "url": button["url"], "at": state.unix_time()})
-        return {"kind": "url", "url": button["url"]}
+        url = button["url"]
+        record.url_opens.append({"user_id": user.id, "url": url, "at": state.unix_time()})
+        if state.invites.find(url) is None:
+            return {"kind": "url", "url": url}
+        try:
+            invite = open_link(state, user.id, url)
+        except ControlError as error:  # revoked, expired, full: the app shows an error
+            invite = {"kind": "refused", "error": error.message}
+        return {"kind": "url", "url": url, "invite": invite}
     raise ControlError(409, "button has neither callback_data nor url")
 
 

@@ -24,6 +24,10 @@ TUNABLE_FIELDS = (
     "click_rate",
     "click_delay_min",
     "click_delay_max",
+    "join_rate",
+    "answer_rate",
+    "answer_delay_min",
+    "answer_delay_max",
     "require_start",
     "strict_file_ids",
     "webhook_retries",
@@ -58,6 +62,7 @@ class EmulatorConfig:
     groups: int = 1
     supergroups: int = 1
     migrated_groups: int = 1
+    channels: int = 1
     group_members: int = 10
 
     # Behaviour of virtual users.
@@ -66,6 +71,12 @@ class EmulatorConfig:
     click_rate: float = 0.0
     click_delay_min: float = 0.2
     click_delay_max: float = 1.5
+    # Probability that a user follows an invite link they received, and that they answer
+    # polls, quizzes, force-reply questions and contact requests.
+    join_rate: float = 0.0
+    answer_rate: float = 0.0
+    answer_delay_min: float = 0.5
+    answer_delay_max: float = 3.0
     seed: int = 1
 
     # Fidelity switches that are off by default to keep simple tests simple.

@@ -10,6 +10,7 @@ from typing import Any
 from emulator.actions import active_user, chat_for, get_user
 from emulator.bots import BotState
 from emulator.errors import ControlError
+from emulator.rights import bots_with_rights
 from emulator.state import EmulatorState
 
 
@@ -85,3 +86,26 @@ def migrate_group(
                 },
             )
     return {"old_chat_id": chat_id, "new_chat_id": supergroup.id, "chat": supergroup.to_json()}
+
+
+def leave_chat(state: EmulatorState, user_id: int, chat_id: int) -> list[dict[str, Any]]:
+    """A user leaves a group or channel; administrator bots that asked get chat_member."""
+    user = active_user(state, user_id)
+    chat = state.world.chats.get(chat_id)
+    if chat is None:
+        raise ControlError(404, f"chat {chat_id} not found")
+    if user.id not in chat.members:
+        raise ControlError(409, f"user {user_id} is not a member of {chat_id}")
+    chat.members.discard(user.id)
+    payload = {
+        "chat": chat.chat_api,
+        "from": user.user_api,
+        "date": state.unix_time(),
+        "old_chat_member": {"status": "member", "user": user.user_api},
+        "new_chat_member": {"status": "left", "user": user.user_api},
+    }
+    updates = [
+        bot.updates.push("chat_member", dict(payload))
+        for bot in bots_with_rights(state, chat, None)
+    ]
+    return [update for update in updates if update is not None]

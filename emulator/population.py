@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from emulator.rights import DEFAULT_BOT_RIGHTS
 from emulator.world import VirtualChat, VirtualUser, World
 
 _FIRST_NAMES = (
@@ -101,9 +102,19 @@ def populate_users(
 
 
 def populate_chats(
-    world: World, *, groups: int, supergroups: int, migrated: int, members: int
+    world: World,
+    *,
+    groups: int,
+    supergroups: int,
+    migrated: int,
+    members: int,
+    channels: int = 0,
 ) -> list[VirtualChat]:
-    """Add basic groups, supergroups and groups already migrated to supergroups."""
+    """Add basic groups, supergroups, migrated groups and channels.
+
+    Every bot administers the public supergroups and channels (with can_invite_users), so
+    campaigns can create invite links out of the box; in basic groups bots are members.
+    """
     member_ids = set(list(world.users)[:members])
     created: list[VirtualChat] = []
     for index in range(groups + migrated):
@@ -127,6 +138,20 @@ def populate_chats(
                     title=f"Supergroup {index + 1}",
                     username=f"emu_supergroup_{index + 1}",
                     members=set(member_ids),
+                    any_bot_rights=dict(DEFAULT_BOT_RIGHTS),
+                )
+            )
+        )
+    for index in range(channels):
+        created.append(
+            world.add_chat(
+                VirtualChat(
+                    id=world.next_supergroup_id(),
+                    type="channel",
+                    title=f"Channel {index + 1}",
+                    username=f"emu_channel_{index + 1}",
+                    members=set(member_ids),
+                    any_bot_rights=dict(DEFAULT_BOT_RIGHTS),
                 )
             )
         )

@@ -17,6 +17,8 @@ from emulator.config import EmulatorConfig
 from emulator.errors import ApiError, ControlError, unauthorized
 from emulator.faults import FaultInjector
 from emulator.files import FileRegistry
+from emulator.invites import InviteRegistry
+from emulator.polls_state import PollRegistry
 from emulator.population import populate_chats, populate_users
 from emulator.records import MessageStore
 from emulator.world import World
@@ -32,6 +34,8 @@ class EmulatorState:
         self.messages = MessageStore()
         self.files = FileRegistry()
         self.callbacks = CallbackRegistry()
+        self.invites = InviteRegistry()
+        self.polls = PollRegistry()
         self.faults = FaultInjector(self.config.seed)
         self.bots: dict[str, BotState] = {}
         self.http: aiohttp.ClientSession | None = None
@@ -56,6 +60,7 @@ class EmulatorState:
             supergroups=config.supergroups,
             migrated=config.migrated_groups,
             members=config.group_members,
+            channels=config.channels,
         )
 
     def now(self) -> float:
@@ -161,6 +166,8 @@ class EmulatorState:
         self.bots.clear()
         self.messages.clear()
         self.callbacks.clear()
+        self.invites.clear()
+        self.polls.clear()
         self.faults.clear()
         if not keep_users:
             self.world = World()

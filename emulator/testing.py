@@ -13,11 +13,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
-from emulator import actions, membership
+from emulator import actions, invites, membership, polls_state
+from emulator import rights as rights_module
 from emulator.app import create_app
 from emulator.bots import BotState
 from emulator.callbacks import CallbackQueryRecord
 from emulator.config import EmulatorConfig
+from emulator.contacts import user_shares_contact
 from emulator.records import OUTGOING, MessageRecord
 from emulator.state import EmulatorState
 from emulator.world import VirtualChat, VirtualUser
@@ -130,11 +132,49 @@ class EmulatorServer:
     # Virtual user actions ----------------------------------------------------------------
 
     async def user_sends(
-        self, user_id: int, text: str, *, token: str | None = None, chat_id: int | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        token: str | None = None,
+        chat_id: int | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any] | None:
-        """A user writes text (commands get bot_command entities); returns the update."""
+        """A user writes text (commands get bot_command entities), maybe as a reply."""
         bot = self.state.known_bot(token)
-        return actions.user_sends_text(self.state, bot, user_id, text, chat_id)
+        return actions.user_sends_text(self.state, bot, user_id, text, chat_id, reply_to_message_id)
+
+    async def open_link(self, user_id: int, url: str) -> dict[str, Any]:
+        """A user follows an invite link (joins, or files a join request)."""
+        return invites.open_link(self.state, user_id, url)
+
+    async def vote(
+        self,
+        user_id: int,
+        message_id: int,
+        option_ids: list[int],
+        *,
+        token: str | None = None,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A user answers a poll ([] retracts); returns the poll and the updates."""
+        bot = self.state.known_bot(token)
+        return polls_state.vote(self.state, bot, user_id, message_id, option_ids, chat_id)
+
+    async def share_contact(
+        self, user_id: int, *, token: str | None = None, phone_number: str | None = None
+    ) -> dict[str, Any] | None:
+        """A user sends their own contact to the bot."""
+        bot = self.state.known_bot(token)
+        return user_shares_contact(self.state, bot, user_id, phone_number=phone_number)
+
+    async def set_bot_rights(
+        self, chat_id: int, bot_id: int, rights: dict[str, bool] | None
+    ) -> dict[str, Any] | None:
+        """Promote a bot in a chat (rights) or demote it (None); returns my_chat_member."""
+        chat = self.state.world.chats[chat_id]
+        granted = None if rights is None else rights_module.normalize_rights(rights)
+        return rights_module.set_bot_rights(self.state, chat, bot_id, granted)
 
     async def user_sends_photo(
         self,

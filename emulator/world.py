@@ -20,6 +20,7 @@ class VirtualUser:
     username: str | None = None
     language_code: str | None = None
     is_premium: bool = False
+    phone_number: str | None = None
     deactivated: bool = False
     # Default for every bot; per-bot choices made later live in `block_overrides`.
     blocked: bool = False
@@ -43,6 +44,8 @@ class VirtualUser:
             self.user_api["language_code"] = self.language_code
         if self.is_premium:
             self.user_api["is_premium"] = True
+        if self.phone_number is None:
+            self.phone_number = f"+1555{self.id % 10_000_000:07d}"
 
     def is_blocked(self, bot_id: int) -> bool:
         """Whether this user has blocked the given bot."""
@@ -78,12 +81,22 @@ class VirtualChat:
     members: set[int] = field(default_factory=set)
     migrated_to: int | None = None
     migrated_from: int | None = None
+    # Administrator rights of bots: per bot id (None = demoted to plain member), and
+    # `any_bot_rights` for every bot not listed (the default world promotes every bot).
+    bot_rights: dict[int, dict[str, bool] | None] = field(default_factory=dict)
+    any_bot_rights: dict[str, bool] | None = None
     chat_api: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.chat_api = {"id": self.id, "type": self.type, "title": self.title}
         if self.username:
             self.chat_api["username"] = self.username
+
+    def rights_of(self, bot_id: int) -> dict[str, bool] | None:
+        """The administrator rights of a bot here, or None when it is a plain member."""
+        if bot_id in self.bot_rights:
+            return self.bot_rights[bot_id]
+        return self.any_bot_rights
 
     def to_json(self) -> dict[str, Any]:
         """Describe the chat for the control API."""
@@ -92,6 +105,9 @@ class VirtualChat:
             "members": sorted(self.members),
             "migrated_to": self.migrated_to,
             "migrated_from": self.migrated_from,
+            "admins": {str(bot): rights for bot, rights in self.bot_rights.items() if rights},
+            "demoted_bots": sorted(b for b, r in self.bot_rights.items() if r is None),
+            "any_bot_rights": self.any_bot_rights,
         }
 
 
@@ -154,6 +170,8 @@ class World:
                 title=group.title,
                 members=set(group.members),
                 migrated_from=group_id,
+                bot_rights=dict(group.bot_rights),
+                any_bot_rights=group.any_bot_rights,
             )
         )
         group.migrated_to = supergroup_id

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from emulator.errors import ControlError
 from emulator.population import make_user, populate_users
+from emulator.rights import admins_from_body
 from emulator.state import EmulatorState
 from emulator.world import VirtualChat, VirtualUser
 
@@ -97,11 +100,18 @@ def create_chat(
     id: int | None = None,
     username: str | None = None,
     members: list[int] | None = None,
+    admins: dict[str, Any] | None = None,
+    bot_admin: list[int] | None = None,
+    all_bots_admin: bool | dict[str, bool] | None = None,
 ) -> VirtualChat:
-    """Create a group, supergroup or channel (bots are members of every chat)."""
+    """Create a group, supergroup or channel; bots are members, admins when listed."""
     world = state.world
     if id is None:
         id = world.next_group_id() if type == "group" else world.next_supergroup_id()
+    try:
+        rights = admins_from_body(admins, bot_admin, all_bots_admin)
+    except (TypeError, ValueError) as error:
+        raise ControlError(400, str(error)) from None
     unknown = [uid for uid in members or [] if uid not in world.users]
     if unknown:
         raise ControlError(404, f"user {unknown[0]} not found")
@@ -111,6 +121,7 @@ def create_chat(
         title=title or f"{type.title()} {abs(id)}",
         username=username,
         members=set(members or []),
+        **rights,
     )
     try:
         return world.add_chat(chat)

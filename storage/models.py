@@ -191,6 +191,10 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timezone: Mapped[str | None] = mapped_column(String(64))
     allow_paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the campaign's type needs beyond its messages (core/campaign_types/<type>.py).
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Why the system paused it (e.g. BUDGET_EXHAUSTED); None when a person did or it runs.
+    pause_reason: Mapped[str | None] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -268,6 +272,10 @@ class Delivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(40))
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the type's policy made for this recipient: an invite link, a poll id.
+    ref: Mapped[str | None] = mapped_column(String(128), index=True)
+    # Stars spent on it (paid broadcast); 0 for free sends.
+    cost: Mapped[float] = mapped_column(Float, server_default="0")
 
 
 class CampaignEvent(Base):

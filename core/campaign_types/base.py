@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from aiogram import Bot
+from pydantic import BaseModel
 
 from core.delivery.content import SentMessage
 from core.errors import DomainError
+
+if TYPE_CHECKING:
+    from core.uow import UnitOfWork
+    from storage.models import Campaign
 
 
 class UpdateKind(StrEnum):
@@ -17,6 +26,28 @@ class UpdateKind(StrEnum):
 
     # A press of an inline callback button of a campaign message (bot/routers/clicks.py).
     BUTTON_CLICK = "button_click"
+    # A recipient joined a chat through the invite link made for their delivery.
+    CHAT_MEMBER = "chat_member"
+    # A recipient asked to join through their join-request link.
+    JOIN_REQUEST = "chat_join_request"
+    # A recipient answered a non-anonymous poll or quiz the campaign sent.
+    POLL_ANSWER = "poll_answer"
+    # A recipient answered a question in the chat with the bot (text, contact, a button).
+    CHAT_ANSWER = "chat_answer"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a policy may know of the run it prepares content for, beyond the messages."""
+
+    campaign_id: int = 0
+    # The campaign's validated `settings` (its type's settings_model, dumped by alias).
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # The campaign's endDate: invite links expire then.
+    ends_at: datetime | None = None
+
+
+NO_CONTEXT = RunContext()
 
 
 class Prepared(Protocol):
@@ -42,9 +73,15 @@ class DeliveryPolicy(ABC, Generic[P]):
     listens_to: ClassVar[frozenset[UpdateKind]]
     # Which of those updates count as a conversion (an Interaction of type CONVERTED).
     converts_on: ClassVar[frozenset[UpdateKind]]
+    # The type's `settings` (camelCase JSON in the APIs); None: the type takes none.
+    settings_model: ClassVar[type[BaseModel] | None] = None
+    # Whether a run needs at least one message with content (a survey may carry its own).
+    needs_message: ClassVar[bool] = True
 
     @abstractmethod
-    def prepare(self, messages: list[dict[str, Any]], variation: int) -> P:
+    def prepare(
+        self, messages: list[dict[str, Any]], variation: int, context: RunContext = NO_CONTEXT
+    ) -> P:
         """The typed content of variation `variation` (0 = original) of the stored messages."""
 
     @abstractmethod
@@ -58,7 +95,16 @@ class DeliveryPolicy(ABC, Generic[P]):
         recipient: dict[str, Any] | None,
         paid: bool,
     ) -> SentMessage:
-        """Send `content` to one recipient; raises aiogram's exceptions on refusal."""
+        """Send `content` to one recipient; raises aiogram's exceptions on refusal.
+
+        The answer's `ref` (an invite link, a poll id) is kept on the delivery row."""
+
+    async def figures(
+        self, uow: UnitOfWork, campaign: Campaign, since: datetime | None
+    ) -> BaseModel | None:
+        """The type's own statistics since `since` (e.g. invited, joined, join rate), shown as
+        `typeStatistics` by GET statistics; None when the type has none."""
+        return None
 
 
 class UnknownCampaignType(DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from core.campaign_types.base import DeliveryPolicy, UpdateKind
+from core.campaign_types.base import NO_CONTEXT, DeliveryPolicy, RunContext, UpdateKind
 from core.delivery.content import Content, content_for, send_content
 
 
@@ -18,7 +18,9 @@ class MessagePolicy(DeliveryPolicy[Content]):
     listens_to: ClassVar[frozenset[UpdateKind]] = frozenset({UpdateKind.BUTTON_CLICK})
     converts_on: ClassVar[frozenset[UpdateKind]] = frozenset()
 
-    def prepare(self, messages: list[dict[str, Any]], variation: int) -> Content:
+    def prepare(
+        self, messages: list[dict[str, Any]], variation: int, context: RunContext = NO_CONTEXT
+    ) -> Content:
         """The variant `variation` of the campaign's first message (see `content_for`)."""
         return content_for(messages, variation)
 

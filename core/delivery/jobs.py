@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.campaign_types.base import DeliveryPolicy, Prepared
+from core.campaign_types.base import NO_CONTEXT, DeliveryPolicy, Prepared, RunContext
 from core.delivery.results import RetryPolicy
 from core.delivery.run_rules import RunRules
 
@@ -49,9 +49,10 @@ class Job:
     variants: dict[int, Prepared] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
     rules: RunRules = field(default_factory=RunRules)
+    context: RunContext = NO_CONTEXT
 
     def content(self, variation: int) -> Prepared:
         """The content of a variation, prepared by the policy once per run."""
         if variation not in self.variants:
-            self.variants[variation] = self.policy.prepare(self.messages, variation)
+            self.variants[variation] = self.policy.prepare(self.messages, variation, self.context)
         return self.variants[variation]

@@ -36,6 +36,7 @@ class Outcome:
 
     kind: Kind
     message_id: int | None = None
+    ref: str | None = None  # what the policy made for the recipient (SentMessage.ref)
     code: str | None = None
     detail: str | None = None
     retry_after: float = 0.0

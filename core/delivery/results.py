@@ -13,6 +13,8 @@ from core.lifecycle import DeliveryStatus
 from storage.repositories.deliveries import ClaimedRow
 
 BLOCKING_CODES = {"USER_BLOCKED": "blocked", "USER_DEACTIVATED": "deactivated"}
+# Telegram's price of one message sent with allow_paid_broadcast, in Stars.
+PAID_MESSAGE_STARS = 0.1
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def _row(claimed: ClaimedRow, status: DeliveryStatus, **values: Any) -> dict[str
         "chat_id": values.pop("chat_id", claimed.chat_id),
         "attempts": values.pop("attempts", claimed.attempts),
         "claimed_by": None,
+        "cost": values.pop("cost", 0.0),
         **values,
     }
 
@@ -85,8 +88,9 @@ def apply_outcome(
     rng: random.Random,
     *,
     chat_id: int | None = None,
+    paid: bool = False,
 ) -> None:
-    """Add the ledger effect of one outcome to `batch`."""
+    """Add the ledger effect of one outcome to `batch`; a `paid` send costs PAID_MESSAGE_STARS."""
     chat = chat_id if chat_id is not None else claimed.chat_id
     tried = claimed.attempts + 1
     if outcome.kind is Kind.SENT:
@@ -97,6 +101,8 @@ def apply_outcome(
                 chat_id=chat,
                 attempts=tried,
                 message_id=outcome.message_id,
+                ref=outcome.ref,
+                cost=PAID_MESSAGE_STARS if paid else 0.0,
                 processed_at=now,
             )
         )

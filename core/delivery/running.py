@@ -3,7 +3,9 @@ they stop, and marked halted the moment a pause, cancel or failure is heard of."
 
 from __future__ import annotations
 
-from core.campaign_types.base import UnknownCampaignType
+from types import MappingProxyType
+
+from core.campaign_types.base import RunContext, UnknownCampaignType
 from core.campaign_types.registry import policy_for
 from core.context import CoreContext
 from core.delivery.finalize import fail_execution
@@ -27,6 +29,11 @@ def job_for(execution: Execution, campaign: Campaign | None) -> Job:
         policy=policy_for(campaign.type if campaign else CampaignType.MESSAGE),
         messages=list(execution.messages or (campaign.messages if campaign else None) or []),
         rules=RunRules.from_settings(execution.settings),
+        context=RunContext(
+            campaign_id=execution.campaign_id,
+            settings=MappingProxyType(dict(campaign.settings or {}) if campaign else {}),
+            ends_at=campaign.end_date if campaign else None,
+        ),
     )
 
 

@@ -36,8 +36,8 @@ async def write_results(
         written = await ledger.write_back(rows, worker_id)
         # Test sends never count towards the campaign's own figures.
         campaign_id = None if execution.test_mode else execution.campaign_id
-        if settled := Settled.of(written):
-            await ledger.add_to_counters(execution_id, campaign_id, settled)
+        if settled := Settled.of(written.statuses):
+            await ledger.add_to_counters(execution_id, campaign_id, settled, written.cost)
         for status, ids in batch.blocked.items():
             for tenant_id, subscriber_id in await ledger.mark_subscribers(ids, status, now):
                 uow.emit(

@@ -22,7 +22,7 @@ def _text(body: dict[str, Any], name: str) -> str | None:
 
 @control_route
 async def post_send(request: web.Request, state: EmulatorState, body: dict[str, Any]) -> Any:
-    """POST /_emulator/users/{user_id}/send {token?, text, chat_id?}."""
+    """POST /_emulator/users/{user_id}/send {token?, text, chat_id?, reply_to_message_id?}."""
     bot = state.known_bot(body.get("token"))
     update = actions.user_sends_text(
         state,
@@ -30,6 +30,7 @@ async def post_send(request: web.Request, state: EmulatorState, body: dict[str, 
         path_int(request, "user_id"),
         _text(body, "text") or "",
         int_arg(body, "chat_id"),
+        int_arg(body, "reply_to_message_id"),
     )
     return {"update": update}
 

@@ -80,7 +80,7 @@ async def get_chats(request: web.Request, state: EmulatorState, body: dict[str, 
 
 @control_route
 async def post_chats(request: web.Request, state: EmulatorState, body: dict[str, Any]) -> Any:
-    """POST /_emulator/chats {type, title?, id?, username?, members?}."""
+    """POST /_emulator/chats {type, title?, id?, username?, members?, admins?, bot_admin?, …}."""
     members = body.get("members")
     if members is not None and not isinstance(members, list):
         raise ControlError(400, "members must be a list of user ids")
@@ -91,6 +91,9 @@ async def post_chats(request: web.Request, state: EmulatorState, body: dict[str,
         id=int_arg(body, "id"),
         username=body.get("username"),
         members=[int(m) for m in members or []],
+        admins=body.get("admins"),
+        bot_admin=body.get("bot_admin"),
+        all_bots_admin=body.get("all_bots_admin"),
     )
     return {"chat": chat.to_json()}
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from emulator.methods import bot_info, callback_answers, chats, editing, polls, sending
+from emulator.methods import (
+    bot_info,
+    callback_answers,
+    chats,
+    editing,
+    extra_sends,
+    invites,
+    polls,
+    sending,
+)
 from emulator.methods.context import Call, Handler
 from emulator.methods.media_group import send_media_group
 from emulator.methods.updates_api import get_updates, make_webhook_methods
@@ -26,6 +35,11 @@ def build_registry(run_method: MethodRunner) -> dict[str, Handler]:
         "sendaudio": sending.send_audio,
         "sendmediagroup": send_media_group,
         "sendpoll": polls.send_poll,
+        "stoppoll": polls.stop_poll,
+        "senddice": extra_sends.send_dice,
+        "sendlocation": extra_sends.send_location,
+        "sendvenue": extra_sends.send_venue,
+        "sendcontact": extra_sends.send_contact,
         "copymessage": sending.copy_message,
         "editmessagetext": editing.edit_message_text,
         "editmessagecaption": editing.edit_message_caption,
@@ -34,7 +48,14 @@ def build_registry(run_method: MethodRunner) -> dict[str, Handler]:
         "answercallbackquery": callback_answers.answer_callback_query,
         "getchat": chats.get_chat,
         "getchatmember": chats.get_chat_member,
-        "createchatinvitelink": chats.create_chat_invite_link,
+        "getchatadministrators": chats.get_chat_administrators,
+        "getchatmembercount": chats.get_chat_member_count,
+        "createchatinvitelink": invites.create_chat_invite_link,
+        "editchatinvitelink": invites.edit_chat_invite_link,
+        "revokechatinvitelink": invites.revoke_chat_invite_link,
+        "exportchatinvitelink": invites.export_chat_invite_link,
+        "approvechatjoinrequest": invites.approve_chat_join_request,
+        "declinechatjoinrequest": invites.decline_chat_join_request,
         "getupdates": get_updates,
     }
     registry.update(make_webhook_methods(run_method))

@@ -1,12 +1,12 @@
-"""getChat, getChatMember and createChatInviteLink."""
+"""getChat, getChatMember and getChatAdministrators."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from emulator.errors import bad_request
 from emulator.methods.context import Call
+from emulator.rights import administrators, bot_member
 
 _GIFT_TYPES = {
     "unlimited_gifts": True,
@@ -40,7 +40,9 @@ def get_chat_member(call: Call) -> dict[str, Any]:
     world.chat_api(chat_id)
     user_id = call.params.require_int("user_id")
     if user_id == bot.bot_id:
-        return {"status": "member", "user": bot.user_api}
+        if chat_id > 0:
+            return {"status": "member", "user": bot.user_api}
+        return bot_member(world.chats[chat_id], bot)
     user = world.users.get(user_id)
     if user is None:
         raise bad_request("user not found")
@@ -52,25 +54,21 @@ def get_chat_member(call: Call) -> dict[str, Any]:
     return {"status": status, "user": user.user_api}
 
 
-def create_chat_invite_link(call: Call) -> dict[str, Any]:
-    """createChatInviteLink for groups, supergroups and channels."""
-    world, params = call.state.world, call.params
-    chat_id = world.find_chat_id(params.chat_ref())
+def get_chat_administrators(call: Call) -> list[dict[str, Any]]:
+    """getChatAdministrators: the bots with administrator rights (people are not modelled)."""
+    world = call.state.world
+    chat_id = world.find_chat_id(call.params.chat_ref())
     world.chat_api(chat_id)
     if chat_id > 0:
-        raise bad_request("can't invite members to a private chat")
-    link: dict[str, Any] = {
-        "invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}",
-        "creator": call.bot.user_api,
-        "creates_join_request": params.boolean("creates_join_request"),
-        "is_primary": False,
-        "is_revoked": False,
-    }
-    for name in ("name",):
-        if params.text(name):
-            link[name] = params.text(name)
-    for name in ("expire_date", "member_limit"):
-        value = params.integer(name)
-        if value:
-            link[name] = value
-    return link
+        raise bad_request("there are no administrators in the private chat")
+    return administrators(call.state, world.chats[chat_id])
+
+
+def get_chat_member_count(call: Call) -> int:
+    """getChatMemberCount: the users of a group or channel (bots are not counted)."""
+    world = call.state.world
+    chat_id = world.find_chat_id(call.params.chat_ref())
+    world.chat_api(chat_id)
+    if chat_id > 0:
+        return 2  # a private chat: the user and the bot
+    return len(world.chats[chat_id].members)

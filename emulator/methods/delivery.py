@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.answers import maybe_schedule_answers
 from emulator.behaviour import maybe_schedule_click
 from emulator.errors import RateLimited, bad_request
 from emulator.methods.context import Call
@@ -124,6 +125,8 @@ def finish_outgoing(
         **fields,
     )
     call.state.messages.add(record)
-    if echoed is not None and target.user is not None:
-        maybe_schedule_click(call.state, call.bot, target.user, record)
+    if target.user is not None:
+        if echoed is not None:
+            maybe_schedule_click(call.state, call.bot, target.user, record)
+        maybe_schedule_answers(call.state, call.bot, target.user, record)
     return record

@@ -1,4 +1,4 @@
-"""sendPoll: regular polls and quizzes."""
+"""sendPoll (regular polls and quizzes) and stopPoll."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, TypeGuard
 from emulator.errors import bad_request
 from emulator.methods.context import Call
 from emulator.methods.delivery import admit, finish_outgoing, new_message, resolve_target
+from emulator.polls_state import PollState, stop
 from emulator.validation import reply_markup
 
 MAX_OPTIONS = 12
@@ -85,5 +86,22 @@ def send_poll(call: Call) -> dict[str, Any]:
     admit(call, target, paid=call.params.boolean("allow_paid_broadcast"))
     message = new_message(call, target)
     message["poll"] = poll
+    call.state.polls.register(
+        PollState(poll, call.bot.bot_id, target.chat_id, message["message_id"], message["date"])
+    )
     finish_outgoing(call, target, message, markup, text=question, media_kind="poll", media=poll)
     return message
+
+
+def stop_poll(call: Call) -> dict[str, Any]:
+    """stopPoll: close a poll the bot sent; returns the final Poll."""
+    state, params = call.state, call.params
+    chat_id = state.world.find_chat_id(params.chat_ref())
+    state.world.chat_api(chat_id)
+    poll = state.polls.by_message(chat_id, params.require_int("message_id"))
+    record = state.messages.get(chat_id, params.require_int("message_id"))
+    if poll is None or record is None or record.deleted or poll.bot_id != call.bot.bot_id:
+        raise bad_request("message with poll to stop not found")
+    if poll.closed(state.unix_time()):
+        raise bad_request("poll has already been closed")
+    return stop(state, call.bot, poll)

@@ -27,6 +27,8 @@ WRITE_BACK_KEYS = (
     "not_before",
     "processed_at",
     "claimed_by",
+    "ref",
+    "cost",
 )
 
 
@@ -44,32 +46,39 @@ BULK_WRITE_BACK = {
         )
         + " FROM json_each(:rows) AS v WHERE deliveries.id = json_extract(v.value, '$[0]')"
         f" AND deliveries.status = '{DeliveryStatus.SENDING}' AND deliveries.claimed_by = :worker"
-        " RETURNING deliveries.status"
+        " RETURNING deliveries.status, deliveries.cost"
     ),
     "postgresql": text(
         f"UPDATE deliveries AS d SET {_SET} "
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id bigint, status varchar, "
         "chat_id bigint, message_id bigint, error_code varchar, error_detail varchar, "
         "attempts smallint, not_before timestamptz, processed_at timestamptz, "
-        "claimed_by varchar) WHERE d.id = v.id"
+        "claimed_by varchar, ref varchar, cost double precision) WHERE d.id = v.id"
         f" AND d.status = '{DeliveryStatus.SENDING}' AND d.claimed_by = :worker"
-        " RETURNING d.status"
+        " RETURNING d.status, d.cost"
     ),
 }
 _DATETIME_INDEXES = tuple(WRITE_BACK_KEYS.index(key) for key in ("not_before", "processed_at"))
+# A row given without a cost cost nothing (the column is NOT NULL).
+_DEFAULTS = {"cost": 0.0}
+
+
+def _value(row: dict[str, Any], key: str) -> Any:
+    value = row.get(key)
+    return _DEFAULTS.get(key) if value is None else value
 
 
 def _write_back_payload(rows: Sequence[dict[str, Any]], dialect: Dialect) -> str:
     """The JSON document of BULK_WRITE_BACK: arrays for SQLite, objects for PostgreSQL."""
     if dialect.name == "postgresql":
-        objects = [{key: row.get(key) for key in WRITE_BACK_KEYS} for row in rows]
+        objects = [{key: _value(row, key) for key in WRITE_BACK_KEYS} for row in rows]
         return orjson.dumps(objects).decode()
     # SQLite keeps datetimes as text; format them exactly as the column type does.
     to_text = Delivery.__table__.c.processed_at.type.dialect_impl(dialect).bind_processor(dialect)
     assert to_text is not None
     payload = []
     for row in rows:
-        values = [row.get(key) for key in WRITE_BACK_KEYS]
+        values = [_value(row, key) for key in WRITE_BACK_KEYS]
         for index in _DATETIME_INDEXES:
             if values[index] is not None:
                 values[index] = to_text(values[index])
@@ -109,6 +118,14 @@ class Settled:
 
     def __bool__(self) -> bool:
         return bool(self.sent or self.failed or self.unknown or self.skipped)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one write-back changed: rows per status reached, and the Stars they cost."""
+
+    statuses: Counter[str]
+    cost: float = 0.0
 
 
 class DeliveryRepository:
@@ -157,36 +174,40 @@ class DeliveryRepository:
         )
         return sorted(map(ClaimedRow._make, result.all()))  # ordered by id, the first field
 
-    async def write_back(self, rows: Sequence[dict[str, Any]], worker_id: str) -> Counter[str]:
+    async def write_back(self, rows: Sequence[dict[str, Any]], worker_id: str) -> Written:
         """Store results of rows `worker_id` still holds, in one statement; returns how many
-        rows reached each status (rows recovered by someone else meanwhile are left alone)."""
+        rows reached each status and their cost (rows recovered by someone else meanwhile are
+        left alone)."""
         if not rows:
-            return Counter()
+            return Written(Counter())
         dialect = self.session.get_bind().dialect
         if dialect.name in BULK_WRITE_BACK:
             payload = _write_back_payload(rows, dialect)
             result = await self.session.execute(
                 BULK_WRITE_BACK[dialect.name], {"rows": payload, "worker": worker_id}
             )
-            return Counter(status for (status,) in result.all())
-        written: Counter[str] = Counter()
-        ledger = table_of(Delivery)
-        for row in rows:
-            result = await self.session.execute(
-                ledger.update()
-                .where(
-                    ledger.c.id == row["id"],
-                    ledger.c.status == DeliveryStatus.SENDING,
-                    ledger.c.claimed_by == worker_id,
+            returned = result.all()
+        else:
+            ledger = table_of(Delivery)
+            returned = []
+            for row in rows:
+                result = await self.session.execute(
+                    ledger.update()
+                    .where(
+                        ledger.c.id == row["id"],
+                        ledger.c.status == DeliveryStatus.SENDING,
+                        ledger.c.claimed_by == worker_id,
+                    )
+                    .values({key: _value(row, key) for key in WRITE_BACK_KEYS[1:]})
+                    .returning(ledger.c.status, ledger.c.cost)
                 )
-                .values({key: row.get(key) for key in WRITE_BACK_KEYS[1:]})
-                .returning(ledger.c.status)
-            )
-            written.update(status for (status,) in result.all())
-        return written
+                returned.extend(result.all())
+        return Written(
+            Counter(status for status, _ in returned), sum(cost or 0.0 for _, cost in returned)
+        )
 
     async def add_to_counters(
-        self, execution_id: int, campaign_id: int | None, settled: Settled
+        self, execution_id: int, campaign_id: int | None, settled: Settled, cost: float = 0.0
     ) -> None:
         """Bump the execution's and the campaign's counters in the write-back transaction."""
         # Core statements: nothing of these rows is loaded here, so the ORM's bookkeeping of
@@ -201,6 +222,7 @@ class DeliveryRepository:
                 .values(
                     sent_count=campaigns.c.sent_count + settled.sent,
                     failed_count=campaigns.c.failed_count + settled.failed,
+                    cost=campaigns.c.cost + cost,
                     # Counters are not edits: keep updatedAt (and its index) still.
                     updated_at=campaigns.c.updated_at,
                 )

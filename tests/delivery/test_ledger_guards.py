@@ -33,9 +33,9 @@ async def write(core, execution_id: int, worker: str, rows, status: str = "sent"
         ledger = DeliveryRepository(uow.session)
         written = await ledger.write_back(results, worker)
         campaign_id = None if execution.test_mode else execution.campaign_id
-        await ledger.add_to_counters(execution_id, campaign_id, Settled.of(written))
+        await ledger.add_to_counters(execution_id, campaign_id, Settled.of(written.statuses))
         await finalize_if_done(uow, execution_id)
-        return written
+        return written.statuses
 
 
 async def recover(core, execution_id: int, live: list[str]) -> int:

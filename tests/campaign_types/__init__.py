@@ -1,0 +1,1 @@
+"""End-to-end and unit tests of the campaign types (one module per type)."""
