@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.campaigns import create_campaign
 from core.config import Settings
@@ -34,6 +35,57 @@ DEMO_CAMPAIGN = {
             ],
         }
     ],
+}
+
+
+# One draft per campaign type beside the message one, so every type can be tried offline; the
+# simulated users join, answer and play (join_rate, answer_rate below).
+TYPE_CAMPAIGNS: dict[str, dict[str, Any]] = {
+    "invitation": {
+        "name": "Offline demo: invitation",
+        "type": "invitation",
+        "messages": [{"content": "Hi {first_name}, join our demo supergroup!"}],
+        "settings": {"targetChat": "@emu_supergroup_1"},
+    },
+    "survey": {
+        "name": "Offline demo: survey",
+        "type": "data_collection",
+        "messages": [{"content": "Three quick questions, {first_name}."}],
+        "settings": {
+            "questions": [
+                {"key": "rating", "text": "How do you like the demo?", "type": "rating"},
+                {
+                    "key": "colour",
+                    "text": "Your favourite colour?",
+                    "type": "single_choice",
+                    "options": ["Red", "Green", "Blue"],
+                },
+                {"key": "comment", "text": "Anything else?", "type": "text", "required": False},
+            ],
+            "thanks": "Thank you!",
+        },
+    },
+    "quiz": {
+        "name": "Offline demo: quiz",
+        "type": "engagement",
+        "settings": {
+            "mode": "quiz",
+            "questions": [
+                {
+                    "key": "limit",
+                    "question": "How many messages per second may a bot broadcast for free?",
+                    "options": ["1", "30", "1000"],
+                    "correctOption": 1,
+                    "explanation": "30/s; paid broadcasts go up to 1000/s.",
+                }
+            ],
+        },
+    },
+    "custom": {
+        "name": "Offline demo: a dice (custom)",
+        "type": "custom",
+        "settings": {"method": "sendDice", "params": {"emoji": "🎲"}},
+    },
 }
 
 
@@ -79,6 +131,8 @@ class Demo:
     admin_ids: tuple[int, ...]
     registrations: RegistrationWatch
     campaign_id: str = ""
+    # The drafts of TYPE_CAMPAIGNS: name -> public id.
+    type_campaigns: dict[str, str] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
@@ -105,8 +159,15 @@ class Demo:
 
 async def start_demo(settings: Settings, core: CoreContext) -> Demo:
     """Start the emulator; admins are people (created if missing) the simulation leaves alone."""
+    # Simulated users press buttons, follow invite links, answer surveys and play quizzes
+    # with these probabilities, so every campaign type shows results offline.
     config = EmulatorConfig(
-        users=settings.emulator_users, user_id_start=FIRST_SIMULATED_ID, greet=True, click_rate=0.1
+        users=settings.emulator_users,
+        user_id_start=FIRST_SIMULATED_ID,
+        greet=True,
+        click_rate=0.1,
+        join_rate=0.3,
+        answer_rate=0.5,
     )
     server = EmulatorServer(config, port=settings.emulator_port)
     world = server.state.world
@@ -135,6 +196,17 @@ async def create_demo_campaign(core: CoreContext, tenant_id: int) -> str:
             uow, Actor(tenant_id, "system:demo"), CampaignCreate.model_validate(DEMO_CAMPAIGN)
         )
     return format_id("campaign", campaign.id)
+
+
+async def create_type_campaigns(core: CoreContext, tenant_id: int) -> dict[str, str]:
+    """The drafts of TYPE_CAMPAIGNS (name -> public id)."""
+    made = {}
+    async with core.uow() as uow:
+        for name, body in TYPE_CAMPAIGNS.items():
+            data = CampaignCreate.model_validate(body)
+            campaign = await create_campaign(uow, Actor(tenant_id, "system:demo"), data)
+            made[name] = format_id("campaign", campaign.id)
+    return made
 
 
 def _q(text: str) -> str:
@@ -167,6 +239,13 @@ def banner_lines(demo: Demo, api_base: str) -> list[str]:
         + _q('{"name": "Hello", "messages": [{"content": "Hi {first_name}!"}]}')
         + "  # create another",
     ]
+    if demo.type_campaigns:
+        drafts = ", ".join(f"{name} {camp}" for name, camp in demo.type_campaigns.items())
+        lines += [
+            f"  One draft per campaign type ({drafts}): execute one as above, then",
+            f"  curl -s {auth} {_q(f'{api_base}/api/v1/campaigns/CAMPAIGN_ID/statistics')}"
+            "  # typeStatistics: joins, answers, quiz results",
+        ]
     if demo.admin_ids:
         admin = demo.admin_ids[0]
         send = _q(f"{emu}/_emulator/users/{admin}/send")

@@ -27,6 +27,7 @@ from core.bootstrap import build_core
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine, EngineSettings
 from core.delivery.limiter import Limiter, make_limiter
+from core.invitations import LinkRevoker
 from core.scheduling.bridge import connect_bot_events
 from core.telegram_check import TelegramCheck
 from core.telegram_session import make_bot
@@ -88,6 +89,8 @@ class Service:
         self._reply_bot = reply_bot = make_bot(token, self.telegram_url)
         reply_bot.session.middleware(PacedReplies(limiter))
         self._stack.push_async_callback(reply_bot.session.close)
+        # Invitation links are revoked by the process where the cancel (or completion) commits.
+        self._stack.push_async_callback(LinkRevoker(self.core, reply_bot).stop)
         if parts.sender:
             await self._start_sender(make_bot(token, self.telegram_url), limiter)
             # execution.finished is published (once) by the sender that finished the run:
@@ -128,11 +131,12 @@ class Service:
         if self.settings.bot_token is not None:
             return self.settings.bot_token.get_secret_value(), self.settings.telegram_api_url
         # Offline demo (ROLE=all only): the project's own Bot API emulator with simulated users.
-        from demo import DEMO_TOKEN, create_demo_campaign, start_demo
+        from demo import DEMO_TOKEN, create_demo_campaign, create_type_campaigns, start_demo
 
         self.demo = await start_demo(self.settings, self.core)
         self._stack.push_async_callback(self.demo.emulator.stop)
         self.demo.campaign_id = await create_demo_campaign(self.core, tenant_id)
+        self.demo.type_campaigns = await create_type_campaigns(self.core, tenant_id)
         self.emulated = True
         self.emulator = self.demo.emulator
         return DEMO_TOKEN, self.emulator.base_url

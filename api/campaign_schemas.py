@@ -240,6 +240,10 @@ class ProgressOut(Out):
     current_rate: float
     estimated_completion: UtcTime | None
     errors: list[ErrorCount]
+    pause_reason: str | None = Field(
+        default=None,
+        description="Why the system paused the campaign (BUDGET_EXHAUSTED); null otherwise.",
+    )
 
 
 class StatisticsQuery(BaseModel):

@@ -36,6 +36,7 @@ from api.openapi_rules import (
 from api.registry import RouteSpec
 from api.schemas import ErrorEnvelope
 from api.webhook_payload_schemas import WEBHOOK_EVENTS, WebhookDoc
+from core.campaign_types.registry import POLICIES
 from core.validation import FREE_FORM, JSON_VALUE_REF, JSON_VALUE_SCHEMA
 
 OPENAPI = web.AppKey("openapi", dict)
@@ -227,6 +228,19 @@ def _free_form_values(node: Any) -> Any:
     return node
 
 
+def _add_type_settings(schemas: dict[str, Any]) -> None:
+    """Each campaign type's `settings` schema as a component (named in the field's text)."""
+    for policy in POLICIES.values():
+        model = policy.settings_model
+        if model is None:
+            continue
+        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+        for name, part in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+            if schemas.get(name, part) != part:
+                raise RuntimeError(f"two schemas are named {name} in the OpenAPI document")
+            schemas[name] = part
+
+
 def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
     """The whole document as a JSON-ready dict."""
     ids = operation_ids(specs)
@@ -246,6 +260,7 @@ def build_openapi(specs: list[RouteSpec], version: str) -> dict[str, Any]:
         **_free_form_values(schemas),
         JSON_VALUE_REF.rsplit("/", 1)[1]: JSON_VALUE_SCHEMA,
     }
+    _add_type_settings(components["schemas"])
     components["securitySchemes"] = SECURITY_SCHEMES
     used = dict.fromkeys(spec.tag for spec in specs)
     data["tags"] = [{"name": tag, "description": TAGS.get(tag, tag)} for tag in used]

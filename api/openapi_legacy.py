@@ -7,7 +7,8 @@ from typing import Any
 # 3.0 has no top-level webhooks (the outgoing payloads are in the 3.1 document only).
 DROPPED_TOP_LEVEL = frozenset({"jsonSchemaDialect", "webhooks"})
 # propertyNames is JSON Schema 2019+; 3.0 cannot say it (the 3.1 document does).
-DROPPED_KEYS = frozenset({"$schema", "prefixItems", "propertyNames"})
+# 3.1 keywords 3.0 has no word for; the 3.0 rendering states less, never something else.
+DROPPED_KEYS = frozenset({"$schema", "prefixItems", "propertyNames", "if", "then", "else"})
 
 
 NULL_ONLY = {"nullable": True, "enum": [None]}

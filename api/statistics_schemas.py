@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import Field
+
 from api.schemas import Out, UtcTime, omitted_when_none
 from core.ids import format_id
 from core.statistics_figures import CampaignStatistics, Timeline, TimeUnit
@@ -22,6 +24,7 @@ class OverviewOut(Out):
     clicked: int
     converted: int
     revenue: float
+    cost: float = Field(description="Stars spent on paid broadcasts (0.1 per paid message).")
 
 
 class PerformanceOut(Out):
@@ -80,6 +83,29 @@ class VariationOut(Out):
     click_rate: float
 
 
+class GoalProgressOut(Out):
+    """One goal: its target, the actual, and the actual as a percent of the target."""
+
+    target: float
+    actual: float
+    percent: float
+
+
+class GoalsProgressOut(Out):
+    """Only the goals the campaign sets: targetAudience (recipients reached), conversionRate
+    (percent of them who converted), revenue (sum of conversion values)."""
+
+    target_audience: GoalProgressOut | None = omitted_when_none()
+    conversion_rate: GoalProgressOut | None = omitted_when_none()
+    revenue: GoalProgressOut | None = omitted_when_none()
+
+
+class GoalsOut(Out):
+    """The campaign's goals against the whole campaign's actuals (whatever the period)."""
+
+    progress: GoalsProgressOut
+
+
 class StatisticsOut(Out):
     """data of GET /statistics: the sections asked for by `metrics`, the others left out."""
 
@@ -93,6 +119,7 @@ class StatisticsOut(Out):
         description="The campaign type's own figures: invitation (invited, joined, joinRate), "
         "data_collection (per question), engagement (participants, correct answers)."
     )
+    goals: GoalsOut | None = omitted_when_none()
 
 
 def _timeline_out(timeline: Timeline) -> list[HourPoint] | list[DayPoint]:
@@ -137,4 +164,9 @@ def statistics_out(figures: CampaignStatistics) -> StatisticsOut:
         type_statistics=None
         if figures.type_figures is None
         else figures.type_figures.model_dump(mode="json", by_alias=True),
+        goals=None
+        if figures.goals is None
+        else GoalsOut(
+            progress=GoalsProgressOut.model_validate(figures.goals, from_attributes=True)
+        ),
     )

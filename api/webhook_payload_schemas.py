@@ -100,6 +100,14 @@ class CampaignStatusData(Payload):
     from_status: Status | None
     to_status: Status
     execution_id: ExecutionId = absent_when_none()
+    reason: Annotated[
+        str,
+        Field(
+            description="Why the system moved it: campaign.paused (BUDGET_EXHAUSTED), "
+            "campaign.failed (e.g. BOT_TOKEN_REVOKED); absent for a person's action.",
+            examples=["BUDGET_EXHAUSTED"],
+        ),
+    ] = absent_when_none()
 
 
 class ExecutionStats(Payload):
@@ -150,8 +158,20 @@ class InteractionDetails(Payload):
 
     model_config = ConfigDict(extra="allow")
     delivery_id: DeliveryId = Field(description="The delivery whose message was used.")
-    button: int = Field(description="The pressed button's index in the message.")
-    first: bool = Field(description="The subscriber's first press on this delivery.")
+    first: bool = Field(
+        description="The subscriber's first interaction of this kind with this delivery."
+    )
+    button: int | None = Field(
+        default=None,
+        description="The pressed button's index in the message (clicks, button conversions).",
+    )
+    via: str | None = Field(
+        default=None,
+        description="How it came about: invite_link (a join), survey, quiz, entry, event.",
+    )
+    value: float | None = Field(
+        default=None, description="The conversion's value (POST /api/v1/events), summed as revenue."
+    )
 
 
 class InteractionData(Payload):

@@ -11,12 +11,16 @@ from bot.middlewares import UnitOfWorkMiddleware
 from bot.progress import ProgressReporter
 from bot.routers import (
     audience,
+    bot_chats,
     campaigns,
     clicks,
+    contests,
     errors,
+    invitations,
     menu,
     schedules,
     subscribers,
+    surveys,
     webhooks,
     wizard,
 )
@@ -58,12 +62,16 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(core))
     dispatcher.include_routers(
         clicks.build_router(),
+        contests.build_router(),
+        invitations.build_router(),
+        bot_chats.build_router(),
         wizard.build_router(),
         campaigns.build_router(),
         menu.build_router(),
         audience.build_router(),
         schedules.build_router(),
         webhooks.build_router(),
+        surveys.build_router(),
         subscribers.build_router(),
         errors.build_router(),
     )

@@ -1,4 +1,5 @@
-"""Admins hear about scheduled runs that finish, any campaign that fails, and disabled webhooks."""
+"""Admins hear about scheduled runs that finish, any campaign that fails or runs out of budget,
+and disabled webhooks."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.exceptions import TelegramAPIError
 from bot.webhook_views import disabled_notice
 from core.context import CoreContext
 from core.events import DomainEvent
+from core.lifecycle import PauseReason
 from core.webhooks.attempts import ENDPOINT_DISABLED
 from storage.models_scheduling import Schedule
 from storage.repositories.campaigns import CampaignRepository
@@ -28,6 +30,7 @@ class AdminNotifier:
         self.bot = bot
         core.bus.subscribe("execution.finished", self.on_finished)
         core.bus.subscribe(ENDPOINT_DISABLED, self.on_webhook_disabled)
+        core.bus.subscribe("campaign.paused", self.on_paused)
 
     async def on_finished(self, event: DomainEvent) -> None:
         """Scheduled runs (unless their schedule turned completion notices off) and failures."""
@@ -58,6 +61,25 @@ class AdminNotifier:
             text = (f"✅ Scheduled run of «{name}» completed: sent {data.get('sent', 0)}, "
                     f"failed {data.get('failed', 0)} of {data.get('total', 0)}.")  # fmt: skip
         await self._tell_admins(text)
+
+    async def on_paused(self, event: DomainEvent) -> None:
+        """A campaign the system paused because its budget cannot pay for the next message."""
+        if event.data.get("reason") != PauseReason.BUDGET_EXHAUSTED:
+            return  # a person paused it: they know
+        async with self.core.uow() as uow:
+            campaign = (
+                await CampaignRepository(uow.session).by_id(event.campaign_id)
+                if event.campaign_id is not None
+                else None
+            )
+        if campaign is None:
+            return
+        budget = f"{campaign.budget or 0:g}"
+        await self._tell_admins(
+            f"⏸ «{escape(campaign.name)}» paused: budget exhausted "
+            f"({campaign.cost or 0:.1f} of {budget} ⭐ spent, {campaign.sent_count} sent). "
+            "Raise the budget, then resume."
+        )
 
     async def on_webhook_disabled(self, event: DomainEvent) -> None:
         """An endpoint the service stopped sending to (410 Gone, or failing for a whole day)."""

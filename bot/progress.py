@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramAPIError
 from bot.views import progress_text
 from core.context import CoreContext
 from core.events import DomainEvent
-from core.lifecycle import EXECUTION_ENDED
+from core.lifecycle import EXECUTION_ENDED, ExecutionStatus, PauseReason
 from core.statistics import campaign_progress
 from storage.repositories.campaigns import CampaignRepository
 
@@ -60,6 +60,8 @@ class ProgressReporter:
             campaign.name, p.percentage, p.counts.get("sent", 0), p.counts.get("failed", 0),
             p.total, p.current_rate, eta,
         )  # fmt: skip
+        if p.pause_reason == PauseReason.BUDGET_EXHAUSTED and p.status == ExecutionStatus.PAUSED:
+            text += "\n\n⏸ <b>Paused: budget exhausted</b> · raise the budget, then resume"
         if done:
             unknown = p.counts.get("unknown", 0)
             text += f"\n\n<b>{p.status.capitalize()}</b>"

@@ -16,7 +16,8 @@ from bot.callbacks import (
     ScheduleAct,
     Section,
 )
-from core.lifecycle import Action, ScheduleAction, ScheduleStatus, Status
+from core.lifecycle import Action, PauseReason, ScheduleAction, ScheduleStatus, Status
+from core.statistics_figures import goal_progress
 from storage.models import Campaign
 from storage.models_scheduling import Schedule
 from storage.repositories.campaign_list import CampaignRow
@@ -96,7 +97,30 @@ def card_text(campaign: Campaign, audience: int) -> str:
     ]
     if campaign.scheduled_at and campaign.status == Status.SCHEDULED:
         lines.append(f"Scheduled: {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC")
+    if campaign.budget is not None or campaign.cost:
+        budget = f" of {campaign.budget:g}" if campaign.budget is not None else ""
+        lines.append(f"Spent: {campaign.cost or 0:.1f}{budget} ⭐")
+    if campaign.pause_reason == PauseReason.BUDGET_EXHAUSTED:
+        lines.append("⏸ Paused: the budget is spent. Raise it, then resume.")
+    lines.extend(_goal_lines(campaign))
     return "\n".join(lines)
+
+
+GOAL_LABELS = (("target_audience", "Reach"), ("conversion_rate", "Conversion %"),
+               ("revenue", "Revenue"))  # fmt: skip
+
+
+def _goal_lines(campaign: Campaign) -> list[str]:
+    """One line per goal set: actual / target (percent of the target)."""
+    sent = campaign.sent_count
+    rate = round(100.0 * campaign.converted_count / sent, 1) if sent else 0.0
+    progress = goal_progress(campaign.goals, sent, rate, campaign.revenue or 0.0)
+    lines = []
+    for field, label in GOAL_LABELS:
+        goal = getattr(progress, field)
+        if goal is not None:
+            lines.append(f"🎯 {label}: {goal.actual:g} / {goal.target:g} ({goal.percent:g}%)")
+    return lines
 
 
 def card_keyboard(campaign: Campaign, actions: list[str]) -> InlineKeyboardMarkup:

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.audience import build_spec, count_audience
+from core.budget import require_room
+from core.campaign_types.registry import policy_for
+from core.campaign_types.settings import settings_for
 from core.campaigns import (
     record,
 )
@@ -14,8 +17,8 @@ from core.context import Actor
 from core.errors import ConflictError, ValidationFailed
 from core.executions import RunPlan, launch
 from core.ids import try_parse_id
-from core.lifecycle import Action, ExecutionStatus, Transition, transition
-from core.models import ExecuteOptions
+from core.lifecycle import Action, ExecutionStatus, PauseReason, Transition, transition
+from core.models import CampaignType, ExecuteOptions
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
 from storage.models import Campaign, Execution
@@ -71,12 +74,32 @@ async def apply(
 
 def _require_content(campaign: Campaign) -> None:
     # The stored campaign is at fault, not the request: a 409, fixed by editing the campaign.
-    messages = campaign.messages or []
-    if not any(m.get("content") or m.get("media") or m.get("templateId") for m in messages):
+    policy = policy_for(campaign.type)
+    if not policy.has_content(campaign.messages or [], campaign.settings or {}):
         raise ConflictError(
             "CAMPAIGN_HAS_NO_CONTENT",
-            "The campaign has no message to send.",
+            "The campaign has nothing to send.",
             details=[{"field": "messages", "message": "add at least one message with content"}],
+        )
+
+
+def _require_runnable(campaign: Campaign, now: datetime) -> None:
+    """The stored settings still valid for the type (a row may predate its checks), and an
+    invitation's endDate (its links' expiry) not passed: else a 409."""
+    try:
+        settings_for(campaign.type, campaign.settings)
+    except ValidationFailed as exc:
+        raise ConflictError(
+            "CAMPAIGN_SETTINGS_INVALID",
+            f"The campaign's stored settings are not valid: {exc.message} Fix them first.",
+            details=exc.details,
+        ) from None
+    ended = campaign.end_date is not None and campaign.end_date <= now
+    if campaign.type == CampaignType.INVITATION and ended:
+        raise ConflictError(
+            "CAMPAIGN_ENDED",
+            "The campaign's endDate has passed: its invite links would expire at once.",
+            details=[{"field": "endDate", "message": "set a later endDate (or none)"}],
         )
 
 
@@ -120,11 +143,13 @@ async def start_execution(
     """Snapshot the audience into a new execution; test mode leaves the status alone."""
     _require_content(campaign)
     now = uow.clock()
+    _require_runnable(campaign, now)
     if options.test_mode:
         transition(campaign.status, Action.TEST_SEND)
         spec = await _test_spec(uow, actor, options.test_recipients, admin_ids)
     else:
         transition(campaign.status, Action.START if trigger == "scheduled" else Action.EXECUTE)
+        await require_room(uow, campaign)
         spec = await build_spec(uow, campaign.tenant_id, campaign.target_audience)
     plan = RunPlan(
         spec=spec,
@@ -195,9 +220,14 @@ async def schedule_campaign(
     return ActionResult(campaign, step, at=uow.clock(), audience=audience)
 
 
-async def pause_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
-    """Stop new sends at once; in-flight sends finish."""
-    step = await apply(uow, campaign, actor, Action.PAUSE)
+async def pause_campaign(
+    uow: UnitOfWork, actor: Actor, campaign: Campaign, reason: PauseReason | None = None
+) -> ActionResult:
+    """Stop new sends at once; in-flight sends finish. The system says why (`reason`, kept as
+    the campaign's pause reason and in the event's data); a person's pause has none."""
+    campaign.pause_reason = reason.value if reason else None
+    details = {"reason": reason.value} if reason else None
+    step = await apply(uow, campaign, actor, Action.PAUSE, details=details)
     executions = ExecutionRepository(uow.session)
     found = await executions.open_for_campaign(campaign.id, lock=True)
     open_ids = [e.id for e in found if not e.test_mode]
@@ -206,8 +236,12 @@ async def pause_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> A
 
 
 async def resume_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> ActionResult:
-    """Continue from the ledger where the pause left off."""
+    """Continue from the ledger where the pause left off; 409 BUDGET_EXHAUSTED while the
+    budget cannot pay for the next paid message of what is left."""
+    transition(campaign.status, Action.RESUME)
+    await require_room(uow, campaign, paused=True)
     step = await apply(uow, campaign, actor, Action.RESUME)
+    campaign.pause_reason = None
     executions = ExecutionRepository(uow.session)
     found = await executions.open_for_campaign(campaign.id, lock=True)
     paused = [e.id for e in found if e.status == ExecutionStatus.PAUSED]
@@ -223,6 +257,7 @@ async def cancel_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> 
     """
     now = uow.clock()
     step = await apply(uow, campaign, actor, Action.CANCEL)
+    campaign.pause_reason = None
     executions = ExecutionRepository(uow.session)
     open_ids = [e.id for e in await executions.open_for_campaign(campaign.id, lock=True)]
     skipped = await DeliveryRepository(uow.session).skip_pending(open_ids, "CANCELLED")

@@ -14,6 +14,7 @@ from core.campaign_actions import (
     unschedule_campaign,
 )
 from core.campaigns import clone_campaign, delete_campaign, refresh_target_count, update_campaign
+from core.chat_access import AccessCheck
 from core.context import Actor
 from core.errors import ConflictError, Failures, ValidationFailed
 from core.lifecycle import Action, Status, action_for_target
@@ -103,10 +104,12 @@ async def update(
     failures: Failures | None = None,
     *,
     admin_ids: tuple[int, ...] = (),
+    access: AccessCheck | None = None,
 ) -> ActionResult:
-    """PUT / PATCH: apply the fields, then move to the given `status`; reports the live
-    audience size (stored as the target count if the campaign ends up a draft)."""
-    await update_campaign(uow, actor, campaign, data, failures)
+    """PUT / PATCH: apply the fields (a changed type or settings checked with Telegram by
+    `access`), then move to the given `status`; reports the live audience size (stored as
+    the target count if the campaign ends up a draft)."""
+    await update_campaign(uow, actor, campaign, data, failures, access=access)
     moved = None
     if data.status is not None:
         moved = await move_to_status(uow, actor, campaign, data.status, admin_ids=admin_ids)

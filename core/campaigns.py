@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from core.audience import build_spec, count_audience
+from core.campaign_types.settings import settings_for
+from core.chat_access import AccessCheck
 from core.context import Actor
 from core.errors import Failures, NotFoundError, ValidationFailed
 from core.events import DomainEvent
@@ -18,7 +20,8 @@ from storage.repositories.campaign_list import CampaignRow
 from storage.repositories.campaigns import SORTABLE, CampaignRepository
 from storage.repositories.paging import Page
 
-CONTENT_FIELDS = ("messages", "target_audience")
+# Only a draft may change these (a new type also replaces the settings).
+CONTENT_FIELDS = ("type", "messages", "target_audience", "settings")
 COPIED_FIELDS = (
     "description",
     "type",
@@ -32,6 +35,7 @@ COPIED_FIELDS = (
     "end_date",
     "timezone",
     "allow_paid_broadcast",
+    "settings",
 )
 COUNTERS = (
     "target_count",
@@ -116,20 +120,31 @@ def check_dates(start: datetime | None, end: datetime | None) -> None:
 
 
 async def create_campaign(
-    uow: UnitOfWork, actor: Actor, data: CampaignCreate, failures: Failures | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    data: CampaignCreate,
+    failures: Failures | None = None,
+    *,
+    access: AccessCheck | None = None,
 ) -> Campaign:
     """Validate and store a new draft campaign with its target count; emits campaign.created.
     `failures` (e.g. the request's field errors) are raised together with the problems found
-    here."""
+    here; `access` (core.chat_access) then asks Telegram what the type's settings need."""
     failures = Failures() if failures is None else failures
     with failures.check():
         check_dates(data.start_date, data.end_date)
     if data.target_audience is not None:
         with failures.check():
             await build_spec(uow, actor.tenant_id, _dump(data.target_audience))
+    settings = None
+    with failures.check():
+        settings = settings_for(data.type, data.settings)
     failures.raise_all()
     fields = set(CampaignCreate.model_fields) - {"name"}
     values = _column_values(data, fields)
+    values["settings"] = settings
+    if access is not None:
+        await access(values["type"], settings)
     values = {k: v for k, v in values.items() if v is not None}
     campaign = Campaign(
         tenant_id=actor.tenant_id,
@@ -200,9 +215,12 @@ async def update_campaign(
     campaign: Campaign,
     data: CampaignUpdate,
     failures: Failures | None = None,
+    *,
+    access: AccessCheck | None = None,
 ) -> Campaign:
     """Apply the given fields; audience and messages may change only while draft. Every
-    problem (with the given `failures`) is reported together before anything changes."""
+    problem (with the given `failures`) is reported together before anything changes;
+    `access` (core.chat_access) then checks a changed type or settings with Telegram."""
     failures = Failures() if failures is None else failures
     given = data.model_fields_set - {"status"}
     # A malformed request is a 400 whatever the status; the lifecycle is asked only then.
@@ -222,7 +240,15 @@ async def update_campaign(
         check_dates(
             values.get("start_date", campaign.start_date), values.get("end_date", campaign.end_date)
         )
+    if values.get("type") or "settings" in values:
+        # A new type starts from no settings unless the request gives its own.
+        type_ = values.get("type") or campaign.type
+        kept = campaign.settings if type_ == campaign.type else None
+        with failures.check():
+            values["settings"] = settings_for(type_, values.get("settings", kept))
     failures.raise_all()
+    if access is not None and "settings" in values:
+        await access(values.get("type") or campaign.type, values["settings"])
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.updated_at = uow.clock()

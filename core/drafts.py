@@ -11,7 +11,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from core.audience import build_spec, count_audience
 from core.campaign_actions import execute_campaign, schedule_campaign
+from core.campaign_types.registry import policy_for
+from core.campaign_types.settings import settings_for
 from core.campaigns import create_campaign
+from core.chat_access import AccessCheck
 from core.context import Actor
 from core.errors import ValidationFailed
 from core.models import CampaignCreate, CampaignType, ExecuteOptions, MessageSpec
@@ -53,6 +56,32 @@ class Draft(BaseModel):
     time_of_day: str | None = None
     weekday: int | None = None
     timezone: str = "UTC"
+    # The type's `settings` (camelCase, as the REST API takes them), built by its steps.
+    settings: dict[str, Any] = Field(default_factory=dict)
+    # The survey or quiz question being built, until "Add another" or "Done" files it.
+    pending: dict[str, Any] | None = None
+
+
+def needs_message(type_: CampaignType) -> bool:
+    """Whether a campaign of this type must carry a message (a survey or quiz may not)."""
+    return policy_for(type_).needs_message
+
+
+def _problem(detail: dict[str, Any]) -> str:
+    message = str(detail.get("message", ""))
+    if str(detail.get("type", "")).startswith("value_error"):
+        return message  # the rule's own words
+    leaf = str(detail.get("field", "")).rpartition(".")[2].partition("[")[0]
+    return f"{leaf}: {message}" if leaf and leaf != "settings" else message
+
+
+def check_settings(type_: CampaignType, settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as the type's own model validates them; ValueError in its words if not."""
+    try:
+        return settings_for(type_, settings) or {}
+    except ValidationFailed as exc:
+        problems = [_problem(detail) for detail in exc.details or []]
+        raise ValueError("; ".join(dict.fromkeys(problems)) or exc.message) from None
 
 
 def check_name(text: str) -> str:
@@ -158,7 +187,10 @@ def campaign_body(draft: Draft) -> CampaignCreate:
         if draft.buttons:
             variant["buttons"] = draft.buttons
         message["variations"] = [variant]
-    body: dict[str, Any] = {"name": draft.name, "type": draft.type.value, "messages": [message]}
+    messages = [message] if draft.message is not None or draft.variant is not None else []
+    body: dict[str, Any] = {"name": draft.name, "type": draft.type.value, "messages": messages}
+    if draft.settings:
+        body["settings"] = draft.settings
     target = target_of(draft)
     if target:
         body["targetAudience"] = target
@@ -167,10 +199,15 @@ def campaign_body(draft: Draft) -> CampaignCreate:
 
 
 async def confirm(
-    uow: UnitOfWork, actor: Actor, draft: Draft, admin_ids: tuple[int, ...]
+    uow: UnitOfWork,
+    actor: Actor,
+    draft: Draft,
+    admin_ids: tuple[int, ...],
+    access: AccessCheck | None = None,
 ) -> tuple[Campaign, str]:
-    """Save the draft, then run, schedule or repeat it as chosen; returns (campaign, outcome)."""
-    campaign = await create_campaign(uow, actor, campaign_body(draft))
+    """Save the draft, then run, schedule or repeat it as chosen; returns (campaign, outcome).
+    `access` (core.chat_access) asks Telegram what the type's settings need (a target chat)."""
+    campaign = await create_campaign(uow, actor, campaign_body(draft), access=access)
     if draft.when == "now":
         await execute_campaign(uow, actor, campaign, ExecuteOptions(), admin_ids=admin_ids)
         return campaign, "sending now"

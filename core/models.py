@@ -234,7 +234,13 @@ class CampaignFields(CamelModel):
     timezone: TimeZoneName | None = None
     allow_paid_broadcast: Omittable[bool] = None
     # Checked against the type's settings_model by core.campaign_types.settings.
-    settings: JsonObject | None = None
+    settings: JsonObject | None = Field(
+        default=None,
+        description="What the type needs beyond its messages, checked against the type's "
+        "schema: invitation InvitationSettings, data_collection SurveySettings, engagement "
+        "EngagementSettings, custom CustomSettings (components of this document); message "
+        "takes none. See docs/campaign-types/.",
+    )
     # endDate after startDate is checked by core.campaigns (check_dates), against the stored
     # dates on update and together with every other problem of the request.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.audience import segment_rules
 from core.campaign_types.registry import policy_for
@@ -12,6 +13,7 @@ from core.ids import try_parse_id
 from core.lifecycle import DELIVERY_REMAINING, DELIVERY_SETTLED, ExecutionStatus
 from core.statistics_figures import (
     CampaignStatistics,
+    GoalsProgress,
     Overview,
     Performance,
     SegmentFigures,
@@ -19,6 +21,7 @@ from core.statistics_figures import (
     TimelinePoint,
     TimeUnit,
     VariationFigures,
+    goal_progress,
 )
 from core.uow import UnitOfWork
 from storage.audience import AudienceSpec
@@ -36,7 +39,7 @@ PERIODS = {
     "1y": timedelta(days=365),
     "all": None,
 }
-METRICS = ("overview", "performance", "timeline", "segments", "variations", "type")
+METRICS = ("overview", "performance", "timeline", "segments", "variations", "type", "goals")
 RATE_WINDOW = timedelta(seconds=10)
 ERROR_MESSAGES = {
     "USER_BLOCKED": "User has blocked the bot",
@@ -75,6 +78,7 @@ class Progress:
     current_rate: float
     estimated_completion: datetime | None
     errors: list[ErrorGroup]
+    pause_reason: str | None = None  # why the system paused the campaign (BUDGET_EXHAUSTED)
 
     @property
     def processed(self) -> int:
@@ -96,7 +100,7 @@ async def campaign_progress(uow: UnitOfWork, campaign: Campaign, send_rate: floa
     executions = ExecutionRepository(uow.session)
     execution = await executions.latest_for_campaign(campaign.id)
     if execution is None:
-        return Progress("idle", None, 0, {}, 0.0, None, [])
+        return Progress("idle", None, 0, {}, 0.0, None, [], campaign.pause_reason)
     counts = await executions.status_counts(execution.id)
     now = uow.clock()
     recent = await StatsRepository(uow.session).sent_since([execution.id], now - RATE_WINDOW)
@@ -111,7 +115,16 @@ async def campaign_progress(uow: UnitOfWork, campaign: Campaign, send_rate: floa
         ErrorGroup(code, count, ERROR_MESSAGES.get(code, detail or code))
         for code, count, detail in await executions.error_counts(execution.id)
     ]
-    return Progress(execution.status, execution.id, execution.total, counts, rate, eta, errors)
+    return Progress(
+        execution.status,
+        execution.id,
+        execution.total,
+        counts,
+        rate,
+        eta,
+        errors,
+        campaign.pause_reason,
+    )
 
 
 def parse_metrics(raw: str | None) -> tuple[str, ...]:
@@ -161,6 +174,7 @@ async def campaign_statistics(
             clicked=actions["clicked"],
             converted=actions["converted"],
             revenue=actions["revenue"],
+            cost=round(await stats.spent(campaign.id, since), 1),
         )
     if "performance" in metrics:
         performance = Performance(
@@ -186,8 +200,28 @@ async def campaign_statistics(
     type_figures = None
     if "type" in metrics:
         type_figures = await policy_for(campaign.type).figures(uow, campaign, since)
+    goals = None
+    if "goals" in metrics:
+        goals = await _goals(stats, campaign, since, totals, actions)
     return CampaignStatistics(
-        period, overview, performance, timeline, segments, variations, type_figures
+        period, overview, performance, timeline, segments, variations, type_figures, goals
+    )
+
+
+async def _goals(
+    stats: StatsRepository,
+    campaign: Campaign,
+    since: datetime | None,
+    totals: dict[str, int],
+    actions: dict[str, Any],
+) -> GoalsProgress:
+    """The goals against the whole campaign (whatever the period): a goal is the campaign's."""
+    if since is not None:
+        totals = await stats.delivery_totals(campaign.id, None)
+        actions = await stats.interaction_totals(campaign.id, None)
+    reached = totals["sent"]
+    return goal_progress(
+        campaign.goals, reached, _pct(actions["converted"], reached), actions["revenue"]
     )
 
 

@@ -125,6 +125,28 @@ def _pg_engine(schema: str) -> AsyncEngine:
     )
 
 
+def _pg_emptying() -> str:
+    """One statement that empties every model table and restarts its ids.
+
+    DELETE of a few rows costs ~5 ms where TRUNCATE of ~30 tables costs ~100 ms (it rewrites
+    every table); triggers and foreign keys are off for it (replica role: the test user is the
+    superuser), so the order of tables does not matter and the counts tables stay empty.
+    """
+    names = ", ".join(f"'{table.name}'" for table in Base.metadata.sorted_tables)
+    return f"""DO $$
+DECLARE name text;
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOREACH name IN ARRAY ARRAY[{names}] LOOP
+    EXECUTE format('DELETE FROM %I', name);
+  END LOOP;
+  FOR name IN SELECT sequencename FROM pg_sequences
+              WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I RESTART', name);
+  END LOOP;
+END $$"""
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     """Which database the test runs against."""
@@ -143,9 +165,8 @@ async def engine(
     else:
         schema = request.getfixturevalue("pg_schema")
         eng = _pg_engine(schema)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         async with eng.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await conn.execute(text(_pg_emptying()))
     yield eng
     await eng.dispose()
 

@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 
+import aiohttp
 import pytest
 
 from core.auth import default_tenant
@@ -205,3 +206,44 @@ async def test_the_simulation_schedules_no_click_for_a_person():
     maybe_schedule_click(state, bot, robot, record(robot.id))
     assert state.background_task_count == 1  # the same message, a simulated user: a click
     await state.cancel_tasks()
+
+
+async def test_every_campaign_types_draft_works_offline(demo_service):
+    emu, key = demo_service.emulator, demo_service.startup_key
+    # Every simulated user presses, joins, answers and votes; a vote comes after the ledger
+    # has stored the poll's id (written back within 0.2 s of the send), as a person's would.
+    await emu.update_config(
+        click_rate=1.0, click_delay_min=0.0, click_delay_max=0.0, join_rate=1.0,
+        answer_rate=1.0, answer_delay_min=0.6, answer_delay_max=1.0,
+    )  # fmt: skip
+    await demo_service.demo.registrations.wait(30)
+    drafts = demo_service.demo.type_campaigns
+    assert set(drafts) == {"invitation", "survey", "quiz", "custom"}
+    base = f"http://127.0.0.1:{demo_service.settings.http_port}/api/v1/campaigns"
+    headers = {"Authorization": f"Bearer {key}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+
+        async def figures(camp: str) -> dict:
+            async with http.get(f"{base}/{camp}/statistics?metrics=type") as response:
+                return (await response.json())["data"].get("typeStatistics") or {}
+
+        for camp in drafts.values():
+            async with http.post(f"{base}/{camp}/execute") as response:
+                assert response.status == 200, await response.text()
+        latest: dict[str, dict] = {}
+
+        async def results_are_in() -> bool:
+            for name, camp in drafts.items():
+                latest[name] = await figures(camp)
+            return bool(
+                latest["invitation"].get("joined")
+                and latest["survey"].get("completed")
+                and latest["quiz"].get("participants")
+            )
+
+        deadline = asyncio.get_running_loop().time() + 60
+        while not await results_are_in():
+            assert asyncio.get_running_loop().time() < deadline, latest
+            await asyncio.sleep(0.5)
+    simulated = range(FIRST_SIMULATED_ID, FIRST_SIMULATED_ID + USERS)
+    assert all(any(m.media_kind == "dice" for m in emu.messages(uid)) for uid in simulated)

@@ -126,7 +126,7 @@ async def test_sqlite_downgrade_from_0012_keeps_rows(tmp_path):
 STATUS_CHECKED = [
     "campaigns", "deliveries", "executions", "schedule_runs", "schedules", "trigger_jobs",
 ]  # fmt: skip
-ADDED_AFTER_0013 = {"webhook_deliveries", "webhook_endpoints", "answers", "draws"}  # 0014, 0018
+ADDED_AFTER_0013 = {"webhook_deliveries", "webhook_endpoints", "answers", "draws", "bot_chats"}
 CHECKED = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%CHECK (status IN%'"
 
 

@@ -204,6 +204,7 @@ async def progress(request: web.Request) -> web.Response:
             current_rate=round(p.current_rate, 2),
             estimated_completion=p.estimated_completion,
             errors=[ErrorCount.model_validate(e, from_attributes=True) for e in p.errors],
+            pause_reason=p.pause_reason,
         )
     )
 

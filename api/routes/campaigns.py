@@ -15,14 +15,16 @@ from api.campaign_schemas import (
     campaign_out,
     campaign_values,
 )
-from api.envelope import ok
+from api.envelope import fail, ok
 from api.keys import CORE, actor_of, uow_of
 from api.parsing import parse_body, parse_body_collecting
 from api.query import parse_query
 from api.registry import ApiRouter
 from api.schemas import Envelope, MessageText
+from api.v2.keys import TELEGRAM_CHECK
 from core import campaign_commands as actions
 from core import campaigns as service
+from core.chat_access import AccessCheck, ChatCheckUnavailable, access_check
 from core.context import Actor
 from core.errors import Failures, NotFoundError
 from core.ids import format_id
@@ -88,13 +90,18 @@ def list_data(query: CampaignListQuery, page: Page[CampaignRow]) -> dict[str, An
     body=CampaignCreate,
     response=Envelope[CampaignCreated],
     status=201,
-    errors=(400, 401, 413),
+    errors=(400, 401, 413, 502),
 )
 async def create_campaign(request: web.Request) -> web.Response:
-    """Create a draft campaign."""
+    """Create a draft campaign (an invitation's targetChat is checked with Telegram)."""
     data, failures = await parse_body_collecting(request, CampaignCreate)
     uow = uow_of(request)
-    campaign = await service.create_campaign(uow, actor_of(request), data, failures)
+    try:
+        campaign = await service.create_campaign(
+            uow, actor_of(request), data, failures, access=_access(request)
+        )
+    except ChatCheckUnavailable as exc:
+        return await _unavailable(request, exc)
     created = CampaignCreated(
         id=format_id("campaign", campaign.id),
         name=campaign.name,
@@ -129,13 +136,35 @@ async def _locked(request: web.Request, failures: Failures) -> Campaign:
         raise
 
 
+def _access(request: web.Request) -> AccessCheck:
+    """The Telegram checks of campaign settings, through the process's bot (if it has one)."""
+    check = request.app.get(TELEGRAM_CHECK)
+    return access_check(check.bot if check is not None else None)
+
+
+async def _unavailable(request: web.Request, exc: ChatCheckUnavailable) -> web.Response:
+    """A 502: nothing is stored when Telegram could not be asked."""
+    await uow_of(request).rollback()
+    return fail(502, exc.code, exc.message, exc.details)
+
+
 async def _update(request: web.Request) -> web.Response:
     data, failures = await parse_body_collecting(request, CampaignUpdate)
     uow, actor = uow_of(request), actor_of(request)
     campaign = await _locked(request, failures)
-    result = await actions.update(
-        uow, actor, campaign, data, failures, admin_ids=request.app[CORE].admin_ids
-    )
+    try:
+        # Telegram is asked once the fields are valid, before any status move.
+        result = await actions.update(
+            uow,
+            actor,
+            campaign,
+            data,
+            failures,
+            admin_ids=request.app[CORE].admin_ids,
+            access=_access(request),
+        )
+    except ChatCheckUnavailable as exc:
+        return await _unavailable(request, exc)
     return ok(campaign_out(campaign, result.audience))
 
 
@@ -145,7 +174,7 @@ async def _update(request: web.Request) -> web.Response:
     summary="Update a campaign (a status field runs that action)",
     body=CampaignUpdate,
     response=Envelope[CampaignOut],
-    errors=(400, 401, 404, 409),
+    errors=(400, 401, 404, 409, 502),
 )
 async def put_campaign(request: web.Request) -> web.Response:
     """Update the given fields; audience and messages only while draft."""
@@ -158,7 +187,7 @@ async def put_campaign(request: web.Request) -> web.Response:
     summary="Partially update a campaign",
     body=CampaignUpdate,
     response=Envelope[CampaignOut],
-    errors=(400, 401, 404, 409),
+    errors=(400, 401, 404, 409, 502),
 )
 async def patch_campaign(request: web.Request) -> web.Response:
     """Same rules as PUT: only a draft may change audience or messages."""

@@ -21,7 +21,9 @@ router = ApiRouter(tag="Events")
     body=EventBatch, response=Envelope[EventResults], status=202, errors=(400, 401, 413),
 )  # fmt: skip
 async def post_events(request: web.Request) -> web.Response:
-    """Events with an eventId seen before are ignored (status duplicate)."""
+    """Events with an eventId seen before are ignored (status duplicate). A `conversion`
+    event (properties.value its amount) counts on the campaign it names (campaignId or
+    deliveryId) or whose message reached the subscriber last."""
     body = await read_body(request)
     if body is None:
         raise ValidationFailed(

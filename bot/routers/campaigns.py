@@ -14,6 +14,7 @@ from bot.callbacks import CampaignAct, CampaignCard, CampaignPage, CampaignStats
 from bot.filters import NOT_A_COMMAND, IsAdmin
 from bot.replies import ChatMessage, reply_target
 from bot.states import ScheduleCampaign
+from bot.type_views import answers_chart, type_section
 from bot.views import (
     DESTRUCTIVE,
     PAGE_SIZE,
@@ -25,6 +26,7 @@ from bot.views import (
 )
 from core import campaign_commands, campaigns, drafts, statistics
 from core.admins import admin_actor, admin_timezone
+from core.bot_chats import type_figures
 from core.charts import campaign_chart
 from core.errors import DomainError
 from core.ids import format_id
@@ -58,8 +60,9 @@ async def _card(target: ChatMessage, uow: UnitOfWork, tenant_id: int, campaign_i
         uow, admin_actor(tenant_id, 0), format_id("campaign", campaign_id)
     )
     audience = await campaigns.audience_size(uow, campaign)
+    own = type_section(campaign.type, campaign.settings, await type_figures(uow, campaign))
     await target.answer(
-        card_text(campaign, audience),
+        "\n".join(filter(None, (card_text(campaign, audience), own))),
         reply_markup=card_keyboard(campaign, allowed_actions(campaign.status)),
     )
 
@@ -133,6 +136,7 @@ async def show_stats(
             uow, admin_actor(tenant_id, 0), format_id("campaign", campaign_id)
         )
         figures = await statistics.campaign_statistics(uow, campaign, "all", statistics.METRICS)
+        own = await type_figures(uow, campaign)
     except DomainError as exc:
         await query.answer(exc.message[:190], show_alert=True)
         return
@@ -149,6 +153,9 @@ async def show_stats(
     await reply_target(query).answer_photo(
         BufferedInputFile(png, "statistics.png"), caption=caption
     )
+    if answers := await asyncio.to_thread(answers_chart, campaign.name, own):  # surveys
+        await reply_target(query).answer_photo(BufferedInputFile(answers, "answers.png"),
+                                               caption="Answers per option")  # fmt: skip
 
 
 async def on_schedule_date(

@@ -78,6 +78,13 @@ class DeliveryPolicy(ABC, Generic[P]):
     # Whether a run needs at least one message with content (a survey may carry its own).
     needs_message: ClassVar[bool] = True
 
+    def has_content(self, messages: list[dict[str, Any]], settings: Mapping[str, Any]) -> bool:
+        """Whether a run would have something to send: a message with content, unless the
+        type carries its own (needs_message False; a type may look at its settings)."""
+        if not self.needs_message:
+            return True
+        return any(m.get("content") or m.get("media") or m.get("templateId") for m in messages)
+
     @abstractmethod
     def prepare(
         self, messages: list[dict[str, Any]], variation: int, context: RunContext = NO_CONTEXT

@@ -16,13 +16,13 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from aiogram import Bot
-from aiogram.methods import (
-    TelegramMethod,
-)
+from aiogram.methods import TelegramMethod
 from pydantic import ValidationError
 
-from core.campaign_types.base import DeliveryPolicy, UpdateKind
+from core.campaign_types.base import NO_CONTEXT, DeliveryPolicy, RunContext, UpdateKind
+from core.campaign_types.methods import NO_REPLIES, markup_problem, parameter_names
 from core.delivery.content import LEAN_METHODS, Content, SentMessage, content_for, send_content
+from core.delivery.outcomes import Unsendable
 from core.positional import fill, fill_values
 
 
@@ -42,42 +42,6 @@ METHODS: dict[str, Method] = {
     "sendDocument": Method(LEAN_METHODS["sendDocument"], "caption", "document"),
     "sendAnimation": Method(LEAN_METHODS["sendAnimation"], "caption", "animation"),
 }
-# Set by the service, never by a description.
-RESERVED = frozenset({"chat_id", "allow_paid_broadcast", "business_connection_id"})
-# A description may not quote a message (reply_parameters can name another chat's) and may
-# carry only URL buttons: callback data would reach the bot's own handlers, reply keyboards
-# could ask for contacts or open web apps on the service's behalf.
-NO_REPLIES = frozenset({"reply_parameters", "reply_to_message_id"})
-URL_SCHEMES = ("https://", "http://", "tg://")
-
-
-def _markup_problem(markup: Any) -> str | None:
-    """Why reply_markup is not an inline keyboard of URL buttons (None when it is)."""
-    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
-    if (
-        not isinstance(markup, dict)
-        or set(markup) != {"inline_keyboard"}
-        or not isinstance(rows, list)
-    ):
-        return 'JSON: reply_markup may only be {"inline_keyboard": [[{"text", "url"}]]}'
-    for row in rows:
-        for button in row if isinstance(row, list) else [None]:
-            if not (
-                isinstance(button, dict)
-                and set(button) == {"text", "url"}
-                and isinstance(button["text"], str)
-                and isinstance(button["url"], str)
-                and button["url"].startswith(URL_SCHEMES)
-            ):
-                return 'JSON: reply_markup buttons are {"text", "url"} with an http(s) or tg URL'
-    return None
-
-
-def _parameters(method: Method) -> set[str]:
-    names = set()
-    for name, info in method.cls.model_fields.items():
-        names.add(info.alias or name)
-    return names - RESERVED
 
 
 def description_problem(description: Any, body: str | None) -> str | None:
@@ -93,9 +57,9 @@ def description_problem(description: Any, body: str | None) -> str | None:
     refused = sorted(set(params) & NO_REPLIES)
     if refused:
         return f"JSON: {name} may not reply to a message ('{refused[0]}')"
-    if "reply_markup" in params and (problem := _markup_problem(params["reply_markup"])):
+    if "reply_markup" in params and (problem := markup_problem(params["reply_markup"])):
         return problem
-    unknown = sorted(set(params) - _parameters(method))
+    unknown = sorted(set(params) - parameter_names(method.cls))
     if unknown:
         return f"JSON: {name} has no parameter '{unknown[0][:64]}'"
     call = build_call(description, [], body, chat_id=1)
@@ -141,7 +105,7 @@ class BotApiContent:
         return self.description is not None or bool(self.fallback and self.fallback.personalised)
 
 
-class UnsendableCall(ValueError):
+class UnsendableCall(Unsendable):
     """A recipient's filled call is not valid: failed like any refusal, with the reason."""
 
 
@@ -181,7 +145,9 @@ class BotApiPolicy(DeliveryPolicy[BotApiContent]):
     listens_to: ClassVar[frozenset[UpdateKind]] = frozenset({UpdateKind.BUTTON_CLICK})
     converts_on: ClassVar[frozenset[UpdateKind]] = frozenset()
 
-    def prepare(self, messages: list[dict[str, Any]], variation: int) -> BotApiContent:
+    def prepare(
+        self, messages: list[dict[str, Any]], variation: int, context: RunContext = NO_CONTEXT
+    ) -> BotApiContent:
         """The first message's call and params (no variations: every recipient is named)."""
         first = messages[0] if messages else {}
         description = first.get("botApi")

@@ -7,22 +7,22 @@ from typing import Any
 
 from core.campaign_types.base import DeliveryPolicy, UnknownCampaignType
 from core.campaign_types.bot_api import BotApiPolicy
+from core.campaign_types.custom import CustomPolicy
+from core.campaign_types.data_collection import DataCollectionPolicy
+from core.campaign_types.engagement import EngagementPolicy
+from core.campaign_types.invitation import InvitationPolicy
 from core.campaign_types.message import MessagePolicy
 from core.models import CampaignType
 
-_MESSAGE = MessagePolicy()
-
-# `message` and `bot_api` (the v2 Campaign API's) have their own behaviour. The other types
-# send exactly what `message` sends until each gets its own module (a later issue); they are
-# listed so the choice is explicit and a newly added CampaignType fails tests until it is
-# given a policy here.
+# One policy module per type (docs/campaign-types/); a newly added CampaignType fails the
+# tests until it is given one here.
 POLICIES: MappingProxyType[CampaignType, DeliveryPolicy[Any]] = MappingProxyType(
     {
-        CampaignType.MESSAGE: _MESSAGE,
-        CampaignType.INVITATION: _MESSAGE,
-        CampaignType.DATA_COLLECTION: _MESSAGE,
-        CampaignType.ENGAGEMENT: _MESSAGE,
-        CampaignType.CUSTOM: _MESSAGE,
+        CampaignType.MESSAGE: MessagePolicy(),
+        CampaignType.INVITATION: InvitationPolicy(),
+        CampaignType.DATA_COLLECTION: DataCollectionPolicy(),
+        CampaignType.ENGAGEMENT: EngagementPolicy(),
+        CampaignType.CUSTOM: CustomPolicy(),
         CampaignType.BOT_API: BotApiPolicy(),
     }
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from core.campaign_types.registry import policy_for
 from core.errors import ValidationFailed
@@ -12,11 +13,26 @@ from core.field_errors import validation_details
 from core.models import CampaignType
 
 
-def _under_settings(field: str) -> str:
-    """A settings model's error path as a request field ("body" is the settings themselves)."""
-    if field == "body":
-        return "settings"
-    return f"settings{field}" if field.startswith("[") else f"settings.{field}"
+def _is_union(annotation: Any) -> bool:
+    """Whether pydantic tags a field's errors with a branch name (`int`, `constrained-str`)."""
+    if get_origin(annotation) not in (Union, UnionType):
+        return False
+    return len([arg for arg in get_args(annotation) if arg is not type(None)]) > 1
+
+
+def _under_settings(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """A settings model's error location as a request field, `settings.<alias>[i]...`
+    without the union branch names pydantic puts after a union field's name."""
+    parts = list(loc)
+    if len(parts) > 1:
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        field = fields.get(parts[0])
+        if field is not None and _is_union(field.annotation):
+            del parts[1]
+    path = "settings"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
 
 
 def settings_for(type_: CampaignType | str, raw: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -41,8 +57,10 @@ def settings_for(type_: CampaignType | str, raw: dict[str, Any] | None) -> dict[
         parsed = model.model_validate(raw or {})
     except ValidationError as exc:
         details = [
-            {**detail, "field": _under_settings(detail["field"])}
-            for detail in validation_details(exc)
+            {**detail, "field": _under_settings(model, error["loc"])}
+            for detail, error in zip(
+                validation_details(exc), exc.errors(include_url=False), strict=True
+            )
         ]
         fields = ", ".join(sorted({d["field"] for d in details}))
         raise ValidationFailed(

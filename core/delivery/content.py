@@ -9,11 +9,17 @@ from typing import Any, ClassVar
 from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import (
+    CopyMessage,
     Response,
     SendAnimation,
+    SendAudio,
+    SendContact,
+    SendDice,
     SendDocument,
+    SendLocation,
     SendMessage,
     SendPhoto,
+    SendVenue,
     SendVideo,
     TelegramMethod,
 )
@@ -24,10 +30,12 @@ from core.templating import render, uses_variables, values_for
 
 
 class SentMessage(BaseModel):
-    """What the ledger keeps of a sent Message: its id."""
+    """What the ledger keeps of a sent Message: its id, and what the policy made for the
+    recipient (`ref`: an invite link, a poll id; not a Telegram field, set by the policy)."""
 
     model_config = ConfigDict(extra="ignore")
     message_id: int
+    ref: str | None = None
 
 
 # aiogram parses every answer as Response[__returning__], and pydantic caches that class only
@@ -70,6 +78,31 @@ class _SendAnimation(_Lean, SendAnimation):
     __returning__: ClassVar[Any] = SentMessage
 
 
+class _SendAudio(_Lean, SendAudio):
+    __returning__: ClassVar[Any] = SentMessage
+
+
+class _SendDice(_Lean, SendDice):
+    __returning__: ClassVar[Any] = SentMessage
+
+
+class _SendLocation(_Lean, SendLocation):
+    __returning__: ClassVar[Any] = SentMessage
+
+
+class _SendVenue(_Lean, SendVenue):
+    __returning__: ClassVar[Any] = SentMessage
+
+
+class _SendContact(_Lean, SendContact):
+    __returning__: ClassVar[Any] = SentMessage
+
+
+# Telegram answers copyMessage with a MessageId, whose only field SentMessage keeps.
+class _CopyMessage(_Lean, CopyMessage):
+    __returning__: ClassVar[Any] = SentMessage
+
+
 def _sent(answer: object) -> SentMessage:
     """The answer to a _Lean method: aiogram types it by the base method (Message), but
     `__returning__` makes aiogram parse it as a SentMessage."""
@@ -90,6 +123,12 @@ LEAN_METHODS: dict[str, type[TelegramMethod[Any]]] = {
     "sendVideo": _SendVideo,
     "sendDocument": _SendDocument,
     "sendAnimation": _SendAnimation,
+    "sendAudio": _SendAudio,
+    "sendDice": _SendDice,
+    "sendLocation": _SendLocation,
+    "sendVenue": _SendVenue,
+    "sendContact": _SendContact,
+    "copyMessage": _CopyMessage,
 }
 
 

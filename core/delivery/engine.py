@@ -11,17 +11,18 @@ from collections import defaultdict
 from aiogram import Bot
 
 from core.context import CoreContext
+from core.delivery.budget_claim import claim_rows
 from core.delivery.finalize import fail_execution, finalize_if_done
 from core.delivery.health import TelegramHealth
 from core.delivery.jobs import EngineSettings, Job
 from core.delivery.limiter import LIMITER_UNAVAILABLE, Limiter, SendSlot, acquire_unless_unavailable
 from core.delivery.liveness import recover_orphans
-from core.delivery.outcomes import Kind, Outcome, classify
+from core.delivery.outcomes import TARGET_CHAT_UNAVAILABLE, Kind, Outcome, classify
 from core.delivery.results import Batch, apply_outcome
 from core.delivery.running import RunningJobs
 from core.delivery.writeback import write_results
 from core.events import DomainEvent
-from storage.repositories.deliveries import ClaimedRow, DeliveryRepository
+from storage.repositories.deliveries import ClaimedRow
 from storage.repositories.subscribers import SubscriberRepository
 from storage.repositories.workers import WorkerRepository
 
@@ -29,6 +30,8 @@ __all__ = ["DeliveryEngine", "EngineSettings", "Job"]
 log = logging.getLogger(__name__)
 HALTING_EVENTS = ("campaign.paused", "campaign.cancelled", "campaign.failed")
 RELEASED = Outcome(Kind.RATE_LIMITED, code="RELEASED")
+# deliveries.ref's width: a longer ref would fail every write-back of its batch.
+REF_LIMIT = 128
 # How long a stopping engine lets its loops reach a safe point before cancelling them: a task
 # cancelled inside a database call may leave its connection (and SQLite's lock) behind.
 STOP_GRACE_SECONDS = 5.0
@@ -52,6 +55,8 @@ class DeliveryEngine:
         self._running = RunningJobs(core)
         self._told_unavailable: set[int] = set()  # runs whose rows show the limiter outage
         self._pending: dict[int, Batch] = defaultdict(Batch)
+        # Runs to fail at the next flush, with the reason (their target chat is unusable).
+        self._failing: dict[int, str] = {}
         self._slots = asyncio.Semaphore(self.settings.max_in_flight)
         self._sends: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -148,7 +153,9 @@ class DeliveryEngine:
                 await asyncio.sleep(self.settings.poll_interval)
 
     async def _run_batch(self, job: Job) -> bool:
-        if not job.rules.ready():
+        if self._failing:
+            await self.flush()
+        if not job.rules.ready() or job.execution_id in self._running.halted:
             return False
         if not self.limiter.unavailable:
             self._told_unavailable.clear()
@@ -171,9 +178,10 @@ class DeliveryEngine:
                                return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
             return True
         async with self.core.uow() as uow:
-            rows = await DeliveryRepository(uow.session).claim(
-                job.execution_id, self.settings.worker_id, size, self.core.clock()
-            )
+            rows = await claim_rows(
+                uow, job.execution_id, self.settings.worker_id, size, self.core.clock(),
+                paid=job.paid,
+            )  # fmt: skip
             recipients = {}
             needs_profiles = job.rules.quiet is not None
             if rows and (
@@ -246,7 +254,10 @@ class DeliveryEngine:
                 chat_id = outcome.migrate_to
                 slot = await self.limiter.acquire(chat_id, paid=job.paid, tracked=True)
                 outcome = await self._attempt(job, row, chat_id, recipient, slot)
-            self._health.observe(outcome)
+            if outcome.kind is Kind.FATAL and outcome.code == TARGET_CHAT_UNAVAILABLE:
+                self._fail_job(job, outcome.detail or outcome.code)
+            else:
+                self._health.observe(outcome)
             batch = self._pending[job.execution_id]
             apply_outcome(
                 batch,
@@ -256,6 +267,7 @@ class DeliveryEngine:
                 self.settings.retry,
                 self._rng,
                 chat_id=chat_id,
+                paid=job.paid,
             )
         finally:
             self._slots.release()
@@ -278,13 +290,28 @@ class DeliveryEngine:
                 paid=job.paid,
             )
         except Exception as exc:  # every Bot API refusal is a normal, classified event
-            outcome = classify(exc)
+            outcome = classify(exc, chat_id=chat_id)
             if outcome.kind is Kind.RATE_LIMITED:
                 self.limiter.pause(outcome.retry_after)
             return outcome
         finally:
             slot.done()
-        return Outcome(Kind.SENT, message_id=message.message_id)
+        ref = message.ref
+        if ref is not None and len(ref) > REF_LIMIT:
+            # A policy's bug, not the recipient's: the message was sent, so the row says so;
+            # the ref is dropped (its updates will not find the row) rather than failing the
+            # batch's write-back for ever.
+            log.error("policy %s made a %d-character ref; dropped", job.policy.name, len(ref))
+            ref = None
+        return Outcome(Kind.SENT, message_id=message.message_id, ref=ref)
+
+    def _fail_job(self, job: Job, reason: str) -> None:
+        """Stop this run alone (its target chat is unusable); the next flush fails it."""
+        if job.execution_id not in self._failing:
+            log.error("failing execution %s: %s", job.execution_id, reason)
+            self._failing[job.execution_id] = reason
+        self._running.halted[job.execution_id] = "campaign.failed"
+        self._wake.set()
 
     async def _flush_loop(self) -> None:
         while not await self._stopped_within(self.settings.flush_interval):
@@ -304,6 +331,12 @@ class DeliveryEngine:
                 for execution_id, batch in pending.items():
                     self._pending[execution_id].merge(batch)  # retried with the next flush
                 raise
+        while self._failing:
+            execution_id, why = next(iter(self._failing.items()))
+            self._running.halted[execution_id] = "campaign.failed"
+            async with self.core.uow() as uow:
+                await fail_execution(uow, execution_id, why)
+            self._failing.pop(execution_id, None)  # kept for the next flush if that raised
         reason = self._health.verdict()
         if reason:
             await self._fail_running(reason)

@@ -145,6 +145,19 @@ def apply_outcome(
                 not_before=now + wait,
             )
         )
+    elif outcome.kind is Kind.MIGRATED:
+        # The engine resends once to the new chat; migrating again is not followed.
+        batch.rows.append(
+            _row(
+                claimed,
+                DeliveryStatus.FAILED,
+                chat_id=chat,
+                attempts=tried,
+                error_code=outcome.code,
+                error_detail=outcome.detail or f"migrated again, to {outcome.migrate_to}",
+                processed_at=now,
+            )
+        )
     elif outcome.kind is Kind.UNKNOWN:
         batch.rows.append(
             _row(

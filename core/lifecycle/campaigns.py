@@ -42,6 +42,13 @@ class Action(StrEnum):
 
 SYSTEM_ACTIONS = frozenset({Action.START, Action.COMPLETE, Action.FAIL})
 
+
+class PauseReason(StrEnum):
+    """Why the system paused a campaign (a pause by a person has no reason); cleared on resume."""
+
+    BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED"  # the budget cannot pay for the next paid message
+
+
 S, A = Status, Action
 
 # (from status, action) -> to status. Actions that keep the status map to the same status.

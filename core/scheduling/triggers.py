@@ -8,12 +8,28 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from core.context import Actor
 from core.errors import DomainError
 from core.executions import RunPlan, launch
 from core.ids import try_parse_id
+from core.interactions import (
+    CONVERSION_EVENT,
+    MAX_CONVERSION_VALUE,
+    Attribution,
+    Conversion,
+    ConversionValue,
+    record_conversion,
+)
 from core.lifecycle import ScheduleStatus, TriggerJobStatus
 from core.models import CamelModel
 from core.scheduling.audience import schedule_spec
@@ -26,36 +42,77 @@ from storage.audience import AudienceSpec
 from storage.models import Campaign
 from storage.models_scheduling import Schedule, TriggerEvent, TriggerJob
 from storage.repositories.campaigns import CampaignRepository
+from storage.repositories.conversions import ConversionRepository
 from storage.repositories.schedules import ScheduleRepository
 from storage.repositories.subscribers import SubscriberRepository
 from storage.repositories.triggers import TriggerRepository
 
+WHO = ("telegramId", "subscriberId", "customerId")
+CONVERSION_VALUE: TypeAdapter[float] = TypeAdapter(ConversionValue)
+
 
 class EventIn(CamelModel):
-    """One event: who (telegramId or subscriberId), what, when, with which properties."""
+    """One event: who (telegramId, subscriberId or its other name customerId; or only the
+    deliveryId of a conversion), what, when, with which properties. A `conversion` is
+    attributed to `campaignId` / `deliveryId` when given, and `properties.value` is its amount."""
 
-    # The _who rule below, said in the OpenAPI document.
+    # The _who and _value rules below, said in the OpenAPI document.
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [
-                {"allOf": [given("telegramId"), left_out("subscriberId")]},
-                {"allOf": [given("subscriberId"), left_out("telegramId")]},
-            ]
+                {"allOf": [given("telegramId"), left_out("subscriberId", "customerId")]},
+                {"allOf": [given("subscriberId"), left_out("telegramId", "customerId")]},
+                {"allOf": [given("customerId"), left_out("telegramId", "subscriberId")]},
+                {"allOf": [given("deliveryId"), left_out(*WHO)]},
+            ],
+            "if": {"required": ["event"], "properties": {"event": {"const": CONVERSION_EVENT}}},
+            "then": {"properties": {"properties": {"properties": {"value": {"anyOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_CONVERSION_VALUE},
+                {"type": "null"},
+            ]}}}}},
         }
-    )
+    )  # fmt: skip
 
     event: Line = Field(min_length=1, max_length=128)
     event_id: Line | None = Field(default=None, min_length=1, max_length=128)
     telegram_id: TelegramUserId | None = None
     subscriber_id: Line | None = Field(default=None, max_length=64)
+    customer_id: Line | None = Field(default=None, max_length=64)
+    campaign_id: Line | None = Field(default=None, max_length=64)
+    delivery_id: Line | None = Field(default=None, max_length=64)
     properties: JsonObject = Field(default_factory=dict)
     occurred_at: Instant | None = None
 
+    @field_validator("properties")
+    @classmethod
+    def _value(cls, properties: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if info.data.get("event") == CONVERSION_EVENT and properties.get("value") is not None:
+            try:
+                CONVERSION_VALUE.validate_python(properties["value"])
+            except ValidationError as exc:
+                problem = exc.errors(include_url=False)[0]["msg"]
+                raise ValueError(f"value: {problem[0].lower()}{problem[1:]}") from None
+        return properties
+
     @model_validator(mode="after")
     def _who(self) -> EventIn:
-        if (self.telegram_id is None) == (self.subscriber_id is None):
-            raise ValueError("give exactly one of telegramId or subscriberId")
+        who = (self.telegram_id, self.subscriber_id, self.customer_id)
+        named = [v for v in who if v is not None]
+        if len(named) > 1 or (not named and self.delivery_id is None):
+            raise ValueError(
+                "give exactly one of telegramId, subscriberId or customerId (or only deliveryId)"
+            )
         return self
+
+    @property
+    def subscriber_ref(self) -> str | None:
+        """The subscriber id given, by either of its names."""
+        return self.subscriber_id if self.subscriber_id is not None else self.customer_id
+
+    @property
+    def conversion_value(self) -> float:
+        """The amount of a conversion (0 when it carries none)."""
+        return float(self.properties.get("value") or 0.0)
 
 
 class EventBatch(CamelModel):
@@ -80,6 +137,7 @@ class EventResult:
     status: EventStatus
     triggered: int = 0
     stored_id: int | None = None
+    conversion: Conversion | None = None  # a conversion event, once attributed
 
 
 def matches(trigger: Trigger, name: str, properties: dict[str, Any]) -> bool:
@@ -106,12 +164,32 @@ def delay_of(trigger: Trigger) -> timedelta:
 
 async def _subscriber_id(uow: UnitOfWork, tenant_id: int, item: EventIn) -> int | None:
     repo = SubscriberRepository(uow.session)
-    if item.subscriber_id is not None:
-        sub_id = try_parse_id("subscriber", item.subscriber_id)
+    if item.subscriber_ref is not None:
+        sub_id = try_parse_id("subscriber", item.subscriber_ref)
         found = await repo.existing_ids(tenant_id, [sub_id]) if sub_id else set()
         return sub_id if sub_id in found else None
-    row = await repo.get_by_telegram_id(tenant_id, item.telegram_id or 0)
+    if item.telegram_id is None:  # only a delivery: its recipient
+        delivery_id = try_parse_id("delivery", item.delivery_id or "")
+        owner = await ConversionRepository(uow.session).delivery(tenant_id, delivery_id or 0)
+        return owner[1] if owner else None
+    row = await repo.get_by_telegram_id(tenant_id, item.telegram_id)
     return row.id if row else None
+
+
+def _named(kind: str, ref: str | None) -> int | None:
+    """The id a reference names; 0 (nobody's) when it does not parse, None when not given."""
+    return None if ref is None else (try_parse_id(kind, ref) or 0)
+
+
+async def _conversion(
+    uow: UnitOfWork, actor: Actor, subscriber_id: int, item: EventIn, event: TriggerEvent
+) -> Conversion | None:
+    """A conversion event counted on the campaign it names (or the one that reached the
+    subscriber last); an id that does not parse names nothing of the tenant's."""
+    named = Attribution(_named("campaign", item.campaign_id), _named("delivery", item.delivery_id))
+    return await record_conversion(
+        uow, actor, subscriber_id, named, item.conversion_value, event.occurred_at
+    )
 
 
 async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[EventResult]:
@@ -137,6 +215,9 @@ async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[Ev
         if not await repo.add_event(event):
             results.append(EventResult(item.event_id, EventStatus.DUPLICATE))
             continue
+        conversion = None
+        if item.event == CONVERSION_EVENT:
+            conversion = await _conversion(uow, actor, subscriber_id, item, event)
         triggered = 0
         for schedule in schedules:
             for raw in schedule.schedule.get("triggers", []):
@@ -149,7 +230,9 @@ async def ingest(uow: UnitOfWork, actor: Actor, items: list[EventIn]) -> list[Ev
                                    status=TriggerJobStatus.PENDING)
                     )  # fmt: skip
                     break
-        results.append(EventResult(item.event_id, EventStatus.ACCEPTED, triggered, event.id))
+        results.append(
+            EventResult(item.event_id, EventStatus.ACCEPTED, triggered, event.id, conversion)
+        )
     return results
 
 

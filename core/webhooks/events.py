@@ -108,6 +108,8 @@ async def _data(session: AsyncSession, event_type: str, event: DomainEvent) -> d
     if event_type.startswith("campaign."):
         data["fromStatus"] = event.from_status
         data["toStatus"] = event.to_status
+        if event.data.get("reason"):  # the system's pause (BUDGET_EXHAUSTED) or failure
+            data["reason"] = event.data["reason"]
     if event.execution_id is not None:
         data["executionId"] = format_id("execution", event.execution_id)
     if event_type == "execution.finished":
@@ -120,12 +122,19 @@ async def _data(session: AsyncSession, event_type: str, event: DomainEvent) -> d
     if event_type == SUBSCRIBER_BLOCKED:
         data["subscriber"]["status"] = event.data["status"]
     if event_type.startswith("interaction."):
-        data["interaction"] = {
+        interaction = {
             "deliveryId": format_id("delivery", event.data["deliveryId"]),
-            "button": event.data["button"],
             "first": event.data["first"],
         }
+        # A click names its button; a conversion may say how it came about and its value.
+        for key in INTERACTION_EXTRAS:
+            if event.data.get(key) is not None:
+                interaction[key] = event.data[key]
+        data["interaction"] = interaction
     return data
+
+
+INTERACTION_EXTRAS = ("button", "via", "value")
 
 
 def _wants(subscription: Subscription, event_type: str) -> bool:

@@ -35,12 +35,23 @@ WRITE_BACK_KEYS = (
 # Results travel as one JSON document joined to the ledger by id: an executemany spent far
 # more CPU binding parameters row by row than the database spent updating. Only rows still
 # claimed by the writer change: a row recovered as `unknown` meanwhile keeps that verdict.
-_SET = ", ".join(f"{key} = v.{key}" for key in WRITE_BACK_KEYS[1:])
+# A row's `ref` is only ever replaced by a new one: a policy may already have moved it on
+# (a survey's next poll) between the send and this write-back.
+_KEPT_UNLESS_GIVEN = {"ref"}
+
+
+def _assign(key: str, value: str, table: str) -> str:
+    if key in _KEPT_UNLESS_GIVEN:
+        return f"{key} = COALESCE({value}, {table}.{key})"
+    return f"{key} = {value}"
+
+
+_SET = ", ".join(_assign(key, f"v.{key}", "d") for key in WRITE_BACK_KEYS[1:])
 BULK_WRITE_BACK = {
     "sqlite": text(
         "UPDATE deliveries SET "
         + ", ".join(
-            f"{key} = json_extract(v.value, '$[{i}]')"
+            _assign(key, f"json_extract(v.value, '$[{i}]')", "deliveries")
             for i, key in enumerate(WRITE_BACK_KEYS)
             if key != "id"
         )
@@ -198,7 +209,13 @@ class DeliveryRepository:
                         ledger.c.status == DeliveryStatus.SENDING,
                         ledger.c.claimed_by == worker_id,
                     )
-                    .values({key: _value(row, key) for key in WRITE_BACK_KEYS[1:]})
+                    .values(
+                        {
+                            key: _value(row, key)
+                            for key in WRITE_BACK_KEYS[1:]
+                            if key not in _KEPT_UNLESS_GIVEN or row.get(key) is not None
+                        }
+                    )
                     .returning(ledger.c.status, ledger.c.cost)
                 )
                 returned.extend(result.all())

@@ -88,7 +88,17 @@ class StatsRepository:
                             )
                         )
                     ),
-                    _sum_if(Interaction.type == InteractionType.CONVERTED),
+                    # Recipients who converted: one may convert (and pay) more than once.
+                    func.count(
+                        func.distinct(
+                            case(
+                                (
+                                    Interaction.type == InteractionType.CONVERTED,
+                                    Interaction.subscriber_id,
+                                )
+                            )
+                        )
+                    ),
                     func.coalesce(
                         func.sum(
                             case(
@@ -102,6 +112,15 @@ class StatsRepository:
             )
         ).one()
         return {"clicked": int(row[0]), "converted": int(row[1]), "revenue": float(row[2])}
+
+    async def spent(self, campaign_id: int, since: datetime | None) -> float:
+        """Stars the campaign's paid sends cost (by when they were sent)."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(Delivery.cost), 0.0)).where(
+                *self._ledger(campaign_id, since)
+            )
+        )
+        return float(total or 0.0)
 
     async def unsubscribed(self, campaign_id: int) -> int:
         """Recipients whose opt-out was put down to this campaign."""

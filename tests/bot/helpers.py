@@ -162,7 +162,7 @@ async def walk_wizard(ada: Person, *, when: str = "Just save the draft") -> None
     """Through the wizard to the Confirm button: Black Friday, to everyone."""
     await ada.says("/new")
     await ada.says("Black Friday")
-    await ada.presses("engagement")
+    await ada.presses("message")
     await ada.says("Hello {first_name}, 30% off!")
     await ada.says("Shop now | https://example.com/sale")
     await ada.presses("Everyone", expect=2)  # the count, then the A/B question

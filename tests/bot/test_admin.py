@@ -15,7 +15,7 @@ async def test_wizard_to_a_confirmed_draft(core, harness):
     await ada.presses("Confirm")
     assert "saved as draft" in ada.last_text()
     [saved] = await campaigns(core)  # stored before "Saved" was said (test_commit_order.py)
-    assert (saved.name, saved.type, saved.status) == ("Black Friday", "engagement", "draft")
+    assert (saved.name, saved.type, saved.status) == ("Black Friday", "message", "draft")
     assert saved.messages[0]["content"] == "Hello {first_name}, 30% off!"
     assert saved.messages[0]["buttons"][0][0]["url"] == "https://example.com/sale"
     assert saved.created_by == f"bot:{ADMIN}"

@@ -131,7 +131,7 @@ async def test_scheduling_from_the_card_and_the_remembered_zone(core, harness, t
     ada = await admin(harness)
     await ada.says("/new")  # the wizard's zone question stores the admin's zone
     await ada.says("Zone probe")
-    await ada.presses("engagement")
+    await ada.presses("message")
     await ada.says("Hi")
     await ada.says("-")
     await ada.presses("Everyone", expect=2)

@@ -49,7 +49,7 @@ async def test_a_tricky_name_survives_the_wizard_summary(harness):
     ada = await admin(harness)
     await ada.says("/new")
     await ada.says(TRICKY)
-    await ada.presses("engagement")
+    await ada.presses("message")
     await ada.says("Hi")
     await ada.says("-")
     await ada.presses("Everyone", expect=2)

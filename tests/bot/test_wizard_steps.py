@@ -9,10 +9,17 @@ from bot.routers.wizard.steps import BY_STATE, STEPS
 from bot.states import NewCampaign
 from core.context import Actor
 from core.drafts import Draft
+from core.models import CHOOSABLE_TYPES, CampaignType
 from core.segments import SegmentInput, save_segment
 from tests.bot.helpers import admin, campaigns
 
-FACTS = Facts(everyone=3, segments=[("seg_1", "VIPs")])
+FACTS = Facts(everyone=3, segments=[("seg_1", "VIPs")], chats=[("-1001", "Tulip lovers")])
+# A draft of each type, so far as to have chosen it (and, for a quiz, its mode).
+DRAFTS = [Draft(type=kind) for kind in CHOOSABLE_TYPES] + [
+    Draft(type=CampaignType.ENGAGEMENT, settings={"mode": "challenge"}),
+    Draft(type=CampaignType.DATA_COLLECTION, pending={"type": "number"}),
+    Draft(type=CampaignType.CUSTOM, settings={"method": "sendDice"}, message={"content": "x"}),
+]
 
 
 def test_every_state_of_the_wizard_has_exactly_one_step_in_order():
@@ -23,8 +30,9 @@ def test_every_state_of_the_wizard_has_exactly_one_step_in_order():
 def test_back_leads_to_a_step_of_the_wizard_and_only_the_first_step_has_none():
     assert STEPS[0].back is None
     for step in STEPS[1:]:
-        assert step.back in BY_STATE, step.name
-        assert step.back != step.state
+        for draft in DRAFTS:  # Back from a type's steps depends on the draft so far
+            assert step.back_to(draft) in BY_STATE, step.name
+            assert step.back_to(draft) != step.state, step.name
 
 
 def test_each_step_reads_some_answer_and_buttons_have_a_handler():

@@ -43,11 +43,12 @@ def test_every_campaign_type_has_a_delivery_policy():
         assert isinstance(policy_for(type_), DeliveryPolicy), type_
 
 
-def test_until_they_get_their_own_module_all_types_send_as_a_message():
+def test_each_type_has_its_own_policy_named_after_it():
     assert isinstance(MESSAGE, MessagePolicy)
-    own = {CampaignType.BOT_API}  # the v2 Campaign API's (core/campaign_types/bot_api.py)
-    assert {policy_for(type_) for type_ in CampaignType if type_ not in own} == {MESSAGE}
     assert isinstance(policy_for(CampaignType.BOT_API), BotApiPolicy)
+    policies = [policy_for(type_) for type_ in CampaignType]
+    assert len({id(policy) for policy in policies}) == len(CampaignType)
+    assert [policy.name for policy in policies] == [type_.value for type_ in CampaignType]
 
 
 def test_a_type_as_stored_finds_its_policy():
@@ -151,19 +152,26 @@ async def test_a_message_without_buttons_has_no_keyboard(emu, bot):
 # The engine asks the campaign's policy -----------------------------------------------------
 
 
-async def test_an_invitation_is_delivered_as_a_message_today(core, actor, emu, make_engine):
+async def test_an_invitation_sends_the_messages_media_and_buttons_then_its_join_button(
+    core, actor, emu, bot, make_engine
+):
     users = await emu.create_users(3)
     await add_subscribers(core, actor, [u.id for u in users])
     media = {"type": "photo", "url": "https://cdn.example.com/invite.jpg"}
     message = {"content": "Join us, {first_name}", "media": media, "buttons": [BUTTONS[1]]}
-    campaign_id, _ = await launch(core, actor, type="invitation", messages=[message])
+    club = await emu.create_chat(type="supergroup", title="Club", bot_admin=[bot.id])
+    settings = {"targetChat": club.id}
+    campaign_id, _ = await launch(
+        core, actor, type="invitation", messages=[message], settings=settings
+    )
     await make_engine().start()
     assert (await wait_for_status(core, campaign_id, {"completed", "failed"})).status == "completed"
     for user in users:
         (record,) = emu.messages(user.id)
         assert (record.media_kind, record.caption) == ("photo", f"Join us, User{user.id}")
-        (row,) = callback_data(record)
-        assert CampaignButton.unpack(row[0]).index == 0
+        own, join = record.reply_markup["inline_keyboard"]
+        assert CampaignButton.unpack(own[0]["callback_data"]).index == 0
+        assert join[0]["url"].startswith("https://t.me/+")
 
 
 async def test_a_run_whose_type_has_no_policy_fails_and_others_still_send(

@@ -1,4 +1,5 @@
-"""The new-campaign wizard: name → type → content → buttons → audience → A/B → when → confirm."""
+"""The new-campaign wizard: name → type → the type's own steps (a target chat, a survey, a quiz,
+a call) → content → buttons → audience → A/B → when → confirm."""
 
 from bot.routers.wizard.handlers import build_router
 

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from aiogram.fsm.state import State
 
 from bot.routers.wizard.step import Facts, Turn
+from bot.type_views import settings_line
 from core import drafts
 from core.admins import admin_actor
+from core.chat_access import access_check
 from core.delivery.content import content_for, send_content
 from core.errors import DomainError
 
@@ -29,16 +31,19 @@ def summary(draft: drafts.Draft) -> str:
     if draft.audience_kind != "all":
         audience = f"{draft.audience_kind} {escape(draft.audience_value or '')}"
     variant = f", A/B: {draft.variant_weight}% get variant B" if draft.variant else ""
+    shown = "Above is the message as recipients will see it.\n" if draft.message else ""
+    settings = settings_line(draft.type, draft.settings)
     return (
-        "Above is the message as recipients will see it.\n"
-        f"<b>{escape(draft.name or '')}</b> ({draft.type.value}) → {audience}{variant}; "
-        f"{_when_text(draft)}. Confirm?"
+        f"{shown}<b>{escape(draft.name or '')}</b> ({draft.type.value}) → {audience}{variant}; "
+        f"{_when_text(draft)}.{f' {settings}' if settings else ''} Confirm?"
     )
 
 
 async def preview(turn: Turn) -> Facts:
     """Send the admin the exact message (and variant) recipients will get."""
     draft, target = turn.draft, turn.message
+    if draft.message is None:
+        return Facts()  # nothing but the type's own sends (a survey's questions, a call)
     body = drafts.campaign_body(draft).model_dump(mode="json", by_alias=True, exclude_none=True)
     user = target.chat
     recipient = {"first_name": user.first_name, "last_name": user.last_name,
@@ -54,7 +59,10 @@ async def save(turn: Turn, value: str) -> State | None:
     """Store the campaign, then run, schedule or repeat it as chosen."""
     actor = admin_actor(turn.tenant_id, turn.admin_id)
     try:
-        campaign, outcome = await drafts.confirm(turn.uow, actor, turn.draft, tuple(turn.admin_ids))
+        access = access_check(turn.message.bot)
+        campaign, outcome = await drafts.confirm(
+            turn.uow, actor, turn.draft, tuple(turn.admin_ids), access
+        )
         await turn.uow.commit()  # "Saved" is only ever said about a stored campaign
     except DomainError as exc:
         await turn.uow.rollback()

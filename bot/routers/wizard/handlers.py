@@ -24,6 +24,7 @@ from core.uow import UnitOfWork
 USE_BUTTONS = "Please use the buttons above, or /cancel."
 NOT_SENDABLE = "That kind of message can't be sent as a campaign: send text or media."
 Handler = Callable[..., Awaitable[None]]
+BY_STEP_NAME = {step.name: step for step in STEPS}
 
 
 async def _turn(message: Message, admin_id: int, state: FSMContext, uow: UnitOfWork,
@@ -55,8 +56,11 @@ async def _advance(turn: Turn, nxt: State | None) -> None:
 
 
 async def _explain(turn: Turn, step: Step, error: ValueError) -> None:
+    # The buttons again (a picker's chats, the segments): only look-ups are re-run here, as
+    # the one step that prepares by speaking (confirm's preview) reads no answer that fails.
+    facts = await step.prepare(turn) if step.prepare else Facts()
     text = f"{escape(str(error))}\n\n{step.question(turn.draft)}"
-    await turn.message.answer(text, reply_markup=step.keyboard())
+    await turn.message.answer(text, reply_markup=step.keyboard(facts))
 
 
 async def start(message: Message, state: FSMContext, uow: UnitOfWork, tenant_id: int,
@@ -89,12 +93,13 @@ async def cancel_by_button(query: CallbackQuery, state: FSMContext) -> None:
     await _chat(query).answer("Cancelled. Nothing was saved.")
 
 
-def _back(target: Step) -> Handler:
+def _back(step: Step) -> Handler:
     async def back(query: CallbackQuery, state: FSMContext, uow: UnitOfWork, tenant_id: int,
                    admin_ids: frozenset[int]) -> None:  # fmt: skip
         await query.answer()
         turn = await _turn(_chat(query), query.from_user.id, state, uow, tenant_id, admin_ids)
-        await ask(turn, target)
+        target = step.back_to(turn.draft)
+        await ask(turn, BY_STATE[target or STEPS[0].state])
 
     return back
 
@@ -105,7 +110,12 @@ def _pressed(answer: Answer) -> Handler:
                       admin_ids: frozenset[int]) -> None:  # fmt: skip
         await query.answer()
         turn = await _turn(_chat(query), query.from_user.id, state, uow, tenant_id, admin_ids)
-        await _advance(turn, await answer(turn, callback_data.value))
+        try:
+            nxt = await answer(turn, callback_data.value)
+        except ValueError as exc:
+            await _explain(turn, BY_STEP_NAME[callback_data.step], exc)
+            return
+        await _advance(turn, nxt)
 
     return pressed
 
@@ -147,9 +157,7 @@ def _sent(step: Step, answer: ContentAnswer) -> Handler:
 def _register(router: Router, step: Step) -> None:
     here = StateFilter(step.state)
     if step.back is not None:
-        router.callback_query.register(
-            _back(BY_STATE[step.back]), Nav.filter(F.action == Move.BACK), here
-        )
+        router.callback_query.register(_back(step), Nav.filter(F.action == Move.BACK), here)
     if step.pressed is not None:
         # A button of an earlier step, pressed later, still answers that step (as it always did).
         router.callback_query.register(

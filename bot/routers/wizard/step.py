@@ -42,12 +42,15 @@ class Facts:
 
     everyone: int | None = None
     segments: Sequence[tuple[str, str]] = ()  # (value, label)
+    chats: Sequence[tuple[str, str]] = ()  # (chat id, label): chats the bot may invite into
 
 
 # An answer -> the next state, or None when the step replied itself and the wizard stays put.
 Answer = Callable[[Turn, str], Awaitable[State | None]]  # typed text or a button's value
 ContentAnswer = Callable[[Turn, dict[str, Any]], Awaitable[State | None]]
 Choices = Callable[[Facts], Sequence[tuple[str, str]]]
+# Where Back goes: one step, or the step the draft so far came through (type-specific steps).
+Back = State | Callable[[Draft], State] | None
 
 
 def no_choices(facts: Facts) -> Sequence[tuple[str, str]]:
@@ -61,7 +64,7 @@ class Step:
 
     state: State
     prompt: str | Callable[[Draft], str]  # a str may use {zone}, the admin's time zone
-    back: State | None  # None: Back cancels (the first step shows no Back button)
+    back: Back  # None: Back cancels (the first step shows no Back button)
     choices: Choices = no_choices  # its buttons, as (value, label)
     columns: int = 1
     typed: Answer | None = None  # reads typed text
@@ -73,6 +76,12 @@ class Step:
     def name(self) -> str:
         """The step's name: its state's, also the `step` of its buttons' callback data."""
         return (self.state.state or "").rpartition(":")[2]
+
+    def back_to(self, draft: Draft) -> State | None:
+        """The step Back leads to from here, for this draft."""
+        if self.back is None or isinstance(self.back, State):  # a State is callable: a filter
+            return self.back
+        return self.back(draft)
 
     def question(self, draft: Draft) -> str:
         """What the step asks."""

@@ -10,6 +10,7 @@ from aiogram.fsm.state import State
 
 from bot.routers.wizard.confirm import preview, save, summary
 from bot.routers.wizard.step import Facts, Step, Turn
+from bot.routers.wizard.type_steps import TYPE_STEPS, after_type, before_audience, before_content
 from bot.states import NewCampaign as N
 from core import drafts
 from core.admins import admin_timezone, remember_timezone
@@ -32,13 +33,46 @@ async def _name(turn: Turn, text: str) -> State:
 
 
 async def _type(turn: Turn, value: str) -> State:
-    turn.draft.type = CampaignType(value)
-    return N.content
+    draft = turn.draft
+    kind = CampaignType(value)
+    if kind is not draft.type:  # another type's settings mean nothing to this one
+        draft.settings, draft.pending = {}, None
+    draft.type = kind
+    return after_type(draft)
+
+
+def _skippable(draft: drafts.Draft) -> bool:
+    return not drafts.needs_message(draft.type)
 
 
 async def _content(turn: Turn, content: dict[str, Any]) -> State:
-    turn.draft.message = content
+    draft = turn.draft
+    if (
+        _skippable(draft)
+        and set(content) <= {"content", "parseMode"}
+        and ((content.get("content") or "").strip() in ("-", "skip"))
+    ):
+        draft.message, draft.buttons, draft.variant = None, [], None
+        return N.audience
+    draft.message = content
     return N.buttons
+
+
+def _content_prompt(draft: drafts.Draft) -> str:
+    ask = (
+        "Send the message exactly as recipients should see it: text with formatting, or a "
+        "photo, video, animation or document with a caption. Use {first_name} to personalise."
+    )
+    if draft.type is CampaignType.DATA_COLLECTION:
+        return f"{ask}\nIt opens the survey; send - to start with the first question."
+    if _skippable(draft):
+        return f"{ask}\nOr send - for none."
+    return ask
+
+
+def _after_audience(draft: drafts.Draft) -> State:
+    # The A/B variant is another version of the message: without one there is nothing to vary.
+    return N.variant if draft.message is not None else N.when
 
 
 async def _buttons(turn: Turn, text: str) -> State:
@@ -73,7 +107,7 @@ async def _audience(turn: Turn, value: str) -> State | None:
         return N.audience_value
     draft.audience_kind, draft.audience_value = "all", None
     await _say_count(turn)
-    return N.variant
+    return _after_audience(draft)
 
 
 async def _segments(turn: Turn) -> Facts:
@@ -84,7 +118,7 @@ async def _segments(turn: Turn) -> Facts:
 async def _segment(turn: Turn, value: str) -> State:
     turn.draft.audience_kind, turn.draft.audience_value = "segment", value
     await _say_count(turn)
-    return N.variant
+    return _after_audience(turn.draft)
 
 
 async def _tag(turn: Turn, text: str) -> State:
@@ -92,7 +126,7 @@ async def _tag(turn: Turn, text: str) -> State:
     draft.audience_kind, draft.audience_value = "tag", drafts.check_tag(text)
     count = await drafts.audience_count(turn.uow, turn.reader, draft)
     await turn.message.answer(f"Tag {escape(draft.audience_value)}: {count} subscribers now.")
-    return N.variant
+    return _after_audience(draft)
 
 
 async def _variant(turn: Turn, value: str) -> State:
@@ -108,6 +142,10 @@ async def _variant_content(turn: Turn, content: dict[str, Any]) -> State:
 async def _weight(turn: Turn, text: str) -> State:
     turn.draft.variant_weight = drafts.check_weight(text)
     return N.when
+
+
+def _before_when(draft: drafts.Draft) -> State:
+    return N.variant if draft.message is not None else N.audience
 
 
 def _after_zone(draft: drafts.Draft) -> State:
@@ -152,14 +190,12 @@ STEPS = (
     Step(N.name, "New campaign. What is its name?", back=None, typed=_name),
     Step(N.type, "What kind of campaign is it?", back=N.name, pressed=_type, columns=2,
          choices=lambda _: [(k.value, k.value.replace("_", " ")) for k in CHOOSABLE_TYPES]),
-    Step(N.content, (
-        "Send the message exactly as recipients should see it: text with formatting, or a "
-        "photo, video, animation or document with a caption. Use {{first_name}} to personalise."
-    ), back=N.type, sent=_content),
+    *TYPE_STEPS,
+    Step(N.content, _content_prompt, back=before_content, sent=_content),
     Step(N.buttons, (
         "Add link buttons, one per line as <code>Text | https://…</code>, or - to skip."
     ), back=N.content, typed=_buttons),
-    Step(N.audience, "Who receives it?", back=N.buttons, prepare=_everyone,
+    Step(N.audience, "Who receives it?", back=before_audience, prepare=_everyone,
          choices=_audience_choices, pressed=_audience),
     # Text typed at the segment picker is taken as a tag, as it always was.
     Step(N.segment, "Pick a segment:", back=N.audience, prepare=_segments,
@@ -172,7 +208,7 @@ STEPS = (
          back=N.variant, sent=_variant_content),
     Step(N.variant_weight, "What percent of recipients get the variant? (1–99)",
          back=N.variant_content, typed=_weight),
-    Step(N.when, "When should it go out?", back=N.variant, choices=lambda _: WHEN_CHOICES,
+    Step(N.when, "When should it go out?", back=_before_when, choices=lambda _: WHEN_CHOICES,
          pressed=_when),
     Step(N.timezone, (
         "Pick your time zone (I will remember it), or send an IANA name like Europe/Paris."
