@@ -25,6 +25,7 @@ from core.campaign_types.engagement import (
     QuizQuestion,
     parse_settings,
 )
+from core.conversions import ConvertedDelivery, record_conversion
 from core.delivery.content import SentMessage
 from core.event_names import INTERACTION_EVENTS
 from core.events import DomainEvent
@@ -258,33 +259,39 @@ async def _convert(
     await repo.lock_delivery(found.delivery_id)  # serialises the check with concurrent answers
     if await repo.converted(found.delivery_id):
         return
-    kinds = (
-        [InteractionType.CLICKED, InteractionType.CONVERTED]
-        if clicked
-        else [InteractionType.CONVERTED]
+    actor = f"telegram:{telegram_id}"
+    if clicked:
+        await _clicked(uow, found, actor, via, details)
+    converted = ConvertedDelivery(
+        found.tenant_id, found.campaign_id, found.delivery_id, found.subscriber_id
     )
-    interactions = InteractionRepository(uow.session)
-    for kind in kinds:
-        await interactions.add(
-            Interaction(
-                tenant_id=found.tenant_id,
-                campaign_id=found.campaign_id,
-                delivery_id=found.delivery_id,
-                subscriber_id=found.subscriber_id,
-                type=kind,
-                occurred_at=uow.clock(),
-                details=details,
-            )
+    await record_conversion(uow, converted, actor=actor, via=via, details=details)
+
+
+async def _clicked(
+    uow: UnitOfWork, found: ContestDelivery, actor: str, via: str, details: dict[str, Any]
+) -> None:
+    """The entry press as the delivery's first click: its row, event and counter."""
+    await InteractionRepository(uow.session).add(
+        Interaction(
+            tenant_id=found.tenant_id,
+            campaign_id=found.campaign_id,
+            delivery_id=found.delivery_id,
+            subscriber_id=found.subscriber_id,
+            type=InteractionType.CLICKED,
+            occurred_at=uow.clock(),
+            details=details,
         )
-        uow.emit(
-            DomainEvent(
-                name=INTERACTION_EVENTS[kind],
-                tenant_id=found.tenant_id,
-                campaign_id=found.campaign_id,
-                actor=f"telegram:{telegram_id}",
-                subscriber_id=found.subscriber_id,
-                occurred_at=uow.clock(),
-                data={"deliveryId": found.delivery_id, "first": True, "via": via, **details},
-            )
+    )
+    uow.emit(
+        DomainEvent(
+            name=INTERACTION_EVENTS[InteractionType.CLICKED],
+            tenant_id=found.tenant_id,
+            campaign_id=found.campaign_id,
+            actor=actor,
+            subscriber_id=found.subscriber_id,
+            occurred_at=uow.clock(),
+            data={"deliveryId": found.delivery_id, "first": True, "via": via, **details},
         )
-    await repo.count_conversion(found.campaign_id, clicked=clicked)
+    )
+    await ContestRepository(uow.session).count_click(found.campaign_id)

@@ -14,15 +14,13 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 
 from core.campaign_types.invitation import delivery_of_name
 from core.context import CoreContext
+from core.conversions import ConvertedDelivery, record_conversion
 from core.delivery.content import content_for
-from core.event_names import INTERACTION_EVENTS
 from core.events import DomainEvent
 from core.lifecycle import Status
-from core.models import CampaignType, InteractionType
+from core.models import CampaignType
 from core.uow import UnitOfWork
-from storage.models import Interaction
 from storage.repositories.campaigns import CampaignRepository
-from storage.repositories.interactions import InteractionRepository
 from storage.repositories.invitations import InvitationRepository, InviteDelivery
 
 log = logging.getLogger(__name__)
@@ -79,7 +77,6 @@ async def record_join(uow: UnitOfWork, use: LinkUse, *, via_request: bool = Fals
     await repo.lock(delivery.delivery_id)
     if await repo.converted(delivery.delivery_id):
         return False
-    now = uow.clock()
     details = {
         # The Join button's index (it follows the message's own buttons), as a click's is.
         "button": _join_button(delivery),
@@ -87,30 +84,12 @@ async def record_join(uow: UnitOfWork, use: LinkUse, *, via_request: bool = Fals
         "byRecipient": use.user_id == delivery.telegram_id,
         "viaJoinRequest": via_request,
     }
-    await InteractionRepository(uow.session).add(
-        Interaction(
-            tenant_id=delivery.tenant_id,
-            campaign_id=delivery.campaign_id,
-            delivery_id=delivery.delivery_id,
-            subscriber_id=delivery.subscriber_id,
-            type=InteractionType.CONVERTED,
-            occurred_at=now,
-            details=details,
-        )
+    converted = ConvertedDelivery(
+        delivery.tenant_id, delivery.campaign_id, delivery.delivery_id, delivery.subscriber_id
     )
-    await repo.count_conversion(delivery.campaign_id)
-    uow.emit(
-        DomainEvent(
-            name=INTERACTION_EVENTS[InteractionType.CONVERTED],
-            tenant_id=delivery.tenant_id,
-            campaign_id=delivery.campaign_id,
-            actor=f"telegram:{use.user_id}",
-            subscriber_id=delivery.subscriber_id,
-            occurred_at=now,
-            data={"deliveryId": delivery.delivery_id, "first": True, "via": "invite_link",
-                  **details},
-        )
-    )  # fmt: skip
+    await record_conversion(
+        uow, converted, actor=f"telegram:{use.user_id}", via="invite_link", details=details
+    )
     return True
 
 

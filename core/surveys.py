@@ -10,18 +10,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.event_names import INTERACTION_EVENTS
-from core.events import DomainEvent
+from core.conversions import ConvertedDelivery, record_conversion
 from core.lifecycle.campaigns import Status
-from core.models import CampaignType, InteractionType
+from core.models import CampaignType
 from core.recipients import store_shared_phone
 from core.survey_prompts import BACK, SKIP, SurveyAction, SurveyButton
 from core.survey_settings import QuestionType, SurveySettings, survey_of
 from core.survey_validation import NotAnAnswer, Reply, answer_value, takes_text
 from core.uow import UnitOfWork
-from storage.models import Interaction
 from storage.repositories.answers import SurveyAnswerRepository, SurveyDelivery, question_ref
-from storage.repositories.conversions import ConversionRepository
 
 # How long after its send an open survey takes typed answers and contacts that do not reply
 # to one of its questions (buttons and polls keep working until the survey is closed).
@@ -257,34 +254,13 @@ async def _complete(
     await repo.lock(found.delivery_id)
     if await repo.is_completed(found.delivery_id):
         return
-    # An API conversion (`POST /api/v1/events`) may have counted the recipient already.
-    conversions = ConversionRepository(uow.session)
-    first = not await conversions.has_converted(found.campaign_id, found.subscriber_id)
     skipped = sum(1 for value in answers.values() if value is None)
     details = {"survey": "completed", "answered": len(answers) - skipped, "skipped": skipped}
-    now = uow.clock()
-    uow.session.add(
-        Interaction(
-            tenant_id=found.tenant_id,
-            campaign_id=found.campaign_id,
-            delivery_id=found.delivery_id,
-            subscriber_id=found.subscriber_id,
-            type=InteractionType.CONVERTED,
-            occurred_at=now,
-            details=details,
-        )
+    # An API conversion (`POST /api/v1/events`) may have counted the recipient already.
+    converted = ConvertedDelivery(
+        found.tenant_id, found.campaign_id, found.delivery_id, found.subscriber_id
+    )
+    await record_conversion(
+        uow, converted, actor=f"telegram:{found.telegram_id}", via="survey", details=details
     )
     await uow.flush()
-    if first:
-        await repo.count_conversion(found.campaign_id)
-    uow.emit(
-        DomainEvent(
-            name=INTERACTION_EVENTS[InteractionType.CONVERTED],
-            tenant_id=found.tenant_id,
-            campaign_id=found.campaign_id,
-            actor=f"telegram:{found.telegram_id}",
-            subscriber_id=found.subscriber_id,
-            occurred_at=now,
-            data={"deliveryId": found.delivery_id, "first": first, "via": "survey", **details},
-        )
-    )

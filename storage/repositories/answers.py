@@ -215,16 +215,6 @@ class SurveyAnswerRepository:
         )
         return {delivery_id: at for delivery_id, at in rows.all() if delivery_id is not None}
 
-    async def count_conversion(self, campaign_id: int) -> None:
-        """One more recipient converted (completed the survey, not converted otherwise before)."""
-        await self.session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            # A counter, not an edit: updatedAt stays.
-            .values(converted_count=Campaign.converted_count + 1, updated_at=Campaign.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-
     async def respondents(
         self, campaign_id: int, offset: int, limit: int
     ) -> tuple[list[Respondent], int]:

@@ -162,13 +162,14 @@ class ContestRepository:
         )
         return found is not None
 
-    async def count_conversion(self, campaign_id: int, *, clicked: bool) -> None:
-        """One more recipient converted (and, when `clicked`, clicked)."""
-        values: dict[str, Any] = {"converted_count": Campaign.converted_count + 1}
-        if clicked:
-            values["clicked_count"] = Campaign.clicked_count + 1
+    async def count_click(self, campaign_id: int) -> None:
+        """One more recipient clicked (entered)."""
         await self.session.execute(
-            update(Campaign).where(Campaign.id == campaign_id).values(values)
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            # A counter, not an edit: updatedAt stays.
+            .values(clicked_count=Campaign.clicked_count + 1, updated_at=Campaign.updated_at)
+            .execution_options(synchronize_session=False)
         )
 
     # --- who may win ---------------------------------------------------------------------

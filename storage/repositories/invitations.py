@@ -95,14 +95,6 @@ class InvitationRepository:
         )
         return found.first() is not None
 
-    async def count_conversion(self, campaign_id: int) -> None:
-        """One more recipient joined."""
-        await self.session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(converted_count=Campaign.converted_count + 1)
-        )
-
     async def links(self, campaign_id: int) -> list[str]:
         """Every invite link made for the campaign's deliveries (test sends' too)."""
         rows = await self.session.execute(
