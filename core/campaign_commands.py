@@ -13,7 +13,8 @@ from core.campaign_actions import (
     schedule_campaign,
     unschedule_campaign,
 )
-from core.campaigns import clone_campaign, delete_campaign, refresh_target_count, update_campaign
+from core.campaign_clone import clone_campaign
+from core.campaigns import delete_campaign, refresh_target_count, update_campaign
 from core.chat_access import AccessCheck
 from core.context import Actor
 from core.errors import ConflictError, Failures, ValidationFailed

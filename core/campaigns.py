@@ -1,4 +1,4 @@
-"""Campaign CRUD and cloning; lifecycle actions live in core.campaign_actions."""
+"""Campaign CRUD; cloning is core.campaign_clone, lifecycle actions core.campaign_actions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.errors import Failures, NotFoundError, ValidationFailed
 from core.events import DomainEvent
 from core.ids import parse_id
 from core.lifecycle import Action, Status, transition
-from core.models import CampaignCreate, CampaignUpdate, CloneOptions
+from core.models import CampaignCreate, CampaignUpdate
 from core.uow import UnitOfWork
 from storage.models import Campaign, CampaignEvent
 from storage.repositories.campaign_list import CampaignRow
@@ -22,33 +22,6 @@ from storage.repositories.paging import Page
 
 # Only a draft may change these (a new type also replaces the settings).
 CONTENT_FIELDS = ("type", "messages", "target_audience", "settings")
-COPIED_FIELDS = (
-    "description",
-    "type",
-    "goals",
-    "target_audience",
-    "strategy",
-    "messages",
-    "workflow",
-    "budget",
-    "start_date",
-    "end_date",
-    "timezone",
-    "allow_paid_broadcast",
-    "settings",
-)
-COUNTERS = (
-    "target_count",
-    "sent_count",
-    "failed_count",
-    "clicked_count",
-    "converted_count",
-    "revenue",
-    "cost",
-    "executions_total",
-    "executions_completed",
-    "executions_failed",
-)
 
 
 def _dump(model: Any) -> Any:
@@ -293,25 +266,3 @@ async def delete_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> 
     """Delete a draft or cancelled campaign."""
     transition(campaign.status, Action.DELETE)
     await CampaignRepository(uow.session).delete(campaign)
-
-
-async def clone_campaign(
-    uow: UnitOfWork, actor: Actor, source: Campaign, options: CloneOptions
-) -> Campaign:
-    """A new draft with the source's content; counters copied only if asked."""
-    transition(source.status, Action.CLONE)
-    copy = Campaign(
-        tenant_id=actor.tenant_id,
-        name=options.name or f"{source.name} (Copy)"[:200],
-        status=Status.DRAFT.value,
-        created_by=actor.label,
-        **{name: getattr(source, name) for name in COPIED_FIELDS},
-    )
-    if not options.reset_statistics:
-        for name in COUNTERS:
-            setattr(copy, name, getattr(source, name))
-    await CampaignRepository(uow.session).add(copy)
-    await record(
-        uow, copy, actor, "campaign.created", "clone", None, details={"clonedFrom": source.id}
-    )
-    return copy

@@ -29,7 +29,7 @@ from core.templating import render, uses_variables, values_for
 from core.uow import UnitOfWork
 from storage.models import Campaign, Subscriber
 from storage.models_types import Draw
-from storage.repositories.contests import ContestRepository
+from storage.repositories.contest_draws import ContestDrawRepository
 
 log = logging.getLogger(__name__)
 # The domain event (and audit row) of a draw: its eligibility rule lives in the audit row.
@@ -134,7 +134,7 @@ async def draw(
             details=[{"field": "eligibility", "message": "a challenge has no correct answers"}],
         )
     now = uow.clock()
-    repo = ContestRepository(uow.session)
+    repo = ContestDrawRepository(uow.session)
     await repo.lock_campaign(campaign.id)  # one draw at a time: a draw key is seen by the next
     if draw_key is not None:
         for earlier in await list_draws(uow, campaign):
@@ -178,7 +178,7 @@ async def draw(
 
 
 async def _eligible(
-    repo: ContestRepository,
+    repo: ContestDrawRepository,
     campaign: Campaign,
     eligibility: Eligibility,
     until: datetime,
@@ -205,7 +205,7 @@ async def eligible_now(uow: UnitOfWork, campaign: Campaign, drawn: DrawRecord) -
     their eligible_digest with the recorded one: answers erased since make them differ)."""
     if drawn.eligibility is None:
         return []
-    repo = ContestRepository(uow.session)
+    repo = ContestDrawRepository(uow.session)
     return await _eligible(
         repo, campaign, drawn.eligibility, drawn.drawn_at, drawn.exclude_previous_winners, drawn.id
     )
@@ -247,7 +247,7 @@ def _record(row: Draw, audit: dict[str, Any], people: dict[int, Subscriber]) -> 
 
 async def list_draws(uow: UnitOfWork, campaign: Campaign) -> list[DrawRecord]:
     """A campaign's draws, newest first, with their winners."""
-    repo = ContestRepository(uow.session)
+    repo = ContestDrawRepository(uow.session)
     rows = await repo.draws(campaign.id)
     audits = await repo.draw_audits(campaign.id, WINNERS_DRAWN)
     people = await repo.subscribers(sorted({w for row in rows for w in row.winners or []}))
@@ -262,7 +262,7 @@ async def notify_winners(
     is counted, not retried."""
     name = campaign.name.replace("{", "{{").replace("}", "}}")
     template = message or DEFAULT_NOTICE.replace("{campaign}", name)
-    repo = ContestRepository(uow.session)
+    repo = ContestDrawRepository(uow.session)
     people = await repo.subscribers([w.subscriber_id for w in drawn.winners])
     sent = failed = 0
     for winner in drawn.winners:

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 from core.campaign_types.engagement import ENTRY_KEY, EngagementMode, parse_settings
 from core.uow import UnitOfWork
 from storage.models import Campaign
+from storage.repositories.contest_draws import ContestDrawRepository
 from storage.repositories.contests import ContestRepository
 
 
@@ -60,7 +61,8 @@ async def contest_figures(
     completed, all_correct = (0, 0)
     if keys:
         completed, all_correct = await repo.finishers(campaign.id, keys, since)
-    draws = [d for d in await repo.draws(campaign.id) if since is None or d.drawn_at >= since]
+    drawn = await ContestDrawRepository(uow.session).draws(campaign.id)
+    draws = [d for d in drawn if since is None or d.drawn_at >= since]
     entry = counts.get(ENTRY_KEY)
     return EngagementFigures(
         mode=settings.mode,

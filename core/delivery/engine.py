@@ -6,21 +6,20 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections import defaultdict
 
 from aiogram import Bot
 
 from core.context import CoreContext
+from core.delivery.attempt import attempt_send
 from core.delivery.budget_claim import claim_rows
-from core.delivery.finalize import fail_execution, finalize_if_done
+from core.delivery.finalize import finalize_if_done
 from core.delivery.health import TelegramHealth
 from core.delivery.jobs import EngineSettings, Job
-from core.delivery.limiter import LIMITER_UNAVAILABLE, Limiter, SendSlot, acquire_unless_unavailable
+from core.delivery.limiter import Limiter, SendSlot, acquire_unless_unavailable
 from core.delivery.liveness import recover_orphans
-from core.delivery.outcomes import TARGET_CHAT_UNAVAILABLE, Kind, Outcome, classify
-from core.delivery.results import Batch, apply_outcome
+from core.delivery.outbox import ResultOutbox
+from core.delivery.outcomes import TARGET_CHAT_UNAVAILABLE, Kind, Outcome
 from core.delivery.running import RunningJobs
-from core.delivery.writeback import write_results
 from core.events import DomainEvent
 from storage.repositories.deliveries import ClaimedRow
 from storage.repositories.subscribers import SubscriberRepository
@@ -29,9 +28,6 @@ from storage.repositories.workers import WorkerRepository
 __all__ = ["DeliveryEngine", "EngineSettings", "Job"]
 log = logging.getLogger(__name__)
 HALTING_EVENTS = ("campaign.paused", "campaign.cancelled", "campaign.failed")
-RELEASED = Outcome(Kind.RATE_LIMITED, code="RELEASED")
-# deliveries.ref's width: a longer ref would fail every write-back of its batch.
-REF_LIMIT = 128
 # How long a stopping engine lets its loops reach a safe point before cancelling them: a task
 # cancelled inside a database call may leave its connection (and SQLite's lock) behind.
 STOP_GRACE_SECONDS = 5.0
@@ -54,9 +50,6 @@ class DeliveryEngine:
         self._rng = random.Random()
         self._running = RunningJobs(core)
         self._told_unavailable: set[int] = set()  # runs whose rows show the limiter outage
-        self._pending: dict[int, Batch] = defaultdict(Batch)
-        # Runs to fail at the next flush, with the reason (their target chat is unusable).
-        self._failing: dict[int, str] = {}
         self._slots = asyncio.Semaphore(self.settings.max_in_flight)
         self._sends: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -64,6 +57,7 @@ class DeliveryEngine:
         self._stop = asyncio.Event()
         self._stopping = False
         self._health = TelegramHealth(self.settings.outage_bound)
+        self._outbox = ResultOutbox(core, self.settings, self._running, self._health, self._rng)
         for name in ("campaign.started", "campaign.resumed", *HALTING_EVENTS):
             core.bus.subscribe(name, self._on_event)
 
@@ -153,7 +147,7 @@ class DeliveryEngine:
                 await asyncio.sleep(self.settings.poll_interval)
 
     async def _run_batch(self, job: Job) -> bool:
-        if self._failing:
+        if self._outbox.has_failing:
             await self.flush()
         if not job.rules.ready() or job.execution_id in self._running.halted:
             return False
@@ -170,7 +164,7 @@ class DeliveryEngine:
             self._told_unavailable.add(job.execution_id)
         # A process killed now leaves at most one claim batch `unknown`: results not yet
         # written back and sends still in flight count against the next claim.
-        if any(batch.rows for batch in self._pending.values()):
+        if self._outbox.has_results:
             await self.flush()
         size = self._claim_size(job) - len(self._sends)
         if size < 1:
@@ -204,8 +198,7 @@ class DeliveryEngine:
                 hold = job.rules.quiet_wait(self.core.clock(), (recipient or {}).get("timezone"))
                 if hold > 0:
                     quiet = Outcome(Kind.RATE_LIMITED, code="QUIET_HOURS", retry_after=hold)
-                    apply_outcome(self._pending[job.execution_id], row, quiet, self.core.clock(),
-                                  self.settings.retry, self._rng)  # fmt: skip
+                    self._outbox.record(job.execution_id, row, quiet)
                     handed += 1
                     continue
                 if job.rules.hourly is not None:
@@ -231,86 +224,32 @@ class DeliveryEngine:
                 task.add_done_callback(self._sends.discard)
                 handed += 1
         finally:
-            self._release(job, rows[handed:], held)
+            self._outbox.release(job.execution_id, rows[handed:], held)
         return True
-
-    def _release(self, job: Job, rows: list[ClaimedRow], held: str | None = None) -> None:
-        """Hand claimed, unsent rows back (marked if the limiter `held` them, for progress);
-        the write-back skips them if the run has ended."""
-        now = self.core.clock()
-        batch = self._pending[job.execution_id]
-        for row in rows:
-            apply_outcome(batch, row, RELEASED, now, self.settings.retry, self._rng)
-            if held:
-                batch.rows[-1].update(error_code=LIMITER_UNAVAILABLE, error_detail=held[:255])
 
     async def _send(
         self, job: Job, row: ClaimedRow, recipient: dict[str, object] | None, slot: SendSlot
     ) -> None:
         chat_id = row.chat_id
         try:
-            outcome = await self._attempt(job, row, chat_id, recipient, slot)
+            outcome = await attempt_send(self.bot, self.limiter, job, row, chat_id, recipient, slot)
             if outcome.kind is Kind.MIGRATED and outcome.migrate_to:
                 chat_id = outcome.migrate_to
                 slot = await self.limiter.acquire(chat_id, paid=job.paid, tracked=True)
-                outcome = await self._attempt(job, row, chat_id, recipient, slot)
+                outcome = await attempt_send(
+                    self.bot, self.limiter, job, row, chat_id, recipient, slot
+                )
             if outcome.kind is Kind.FATAL and outcome.code == TARGET_CHAT_UNAVAILABLE:
                 self._fail_job(job, outcome.detail or outcome.code)
             else:
                 self._health.observe(outcome)
-            batch = self._pending[job.execution_id]
-            apply_outcome(
-                batch,
-                row,
-                outcome,
-                self.core.clock(),
-                self.settings.retry,
-                self._rng,
-                chat_id=chat_id,
-                paid=job.paid,
-            )
+            self._outbox.record(job.execution_id, row, outcome, chat_id=chat_id, paid=job.paid)
         finally:
             self._slots.release()
 
-    async def _attempt(
-        self,
-        job: Job,
-        row: ClaimedRow,
-        chat_id: int,
-        recipient: dict[str, object] | None,
-        slot: SendSlot,
-    ) -> Outcome:
-        try:
-            message = await job.policy.send(
-                self.bot,
-                chat_id,
-                job.content(row.variation),
-                delivery_id=row.id,
-                recipient=recipient,
-                paid=job.paid,
-            )
-        except Exception as exc:  # every Bot API refusal is a normal, classified event
-            outcome = classify(exc, chat_id=chat_id)
-            if outcome.kind is Kind.RATE_LIMITED:
-                self.limiter.pause(outcome.retry_after)
-            return outcome
-        finally:
-            slot.done()
-        ref = message.ref
-        if ref is not None and len(ref) > REF_LIMIT:
-            # A policy's bug, not the recipient's: the message was sent, so the row says so;
-            # the ref is dropped (its updates will not find the row) rather than failing the
-            # batch's write-back for ever.
-            log.error("policy %s made a %d-character ref; dropped", job.policy.name, len(ref))
-            ref = None
-        return Outcome(Kind.SENT, message_id=message.message_id, ref=ref)
-
     def _fail_job(self, job: Job, reason: str) -> None:
         """Stop this run alone (its target chat is unusable); the next flush fails it."""
-        if job.execution_id not in self._failing:
-            log.error("failing execution %s: %s", job.execution_id, reason)
-            self._failing[job.execution_id] = reason
-        self._running.halted[job.execution_id] = "campaign.failed"
+        self._outbox.fail_run(job.execution_id, reason)
         self._wake.set()
 
     async def _flush_loop(self) -> None:
@@ -322,35 +261,4 @@ class DeliveryEngine:
 
     async def flush(self) -> None:
         """Write accumulated results to the ledger, then close finished or failed executions."""
-        pending, self._pending = self._pending, defaultdict(Batch)
-        pending = {k: v for k, v in pending.items() if v.rows}
-        if pending:
-            try:
-                await self._write(pending)
-            except Exception:
-                for execution_id, batch in pending.items():
-                    self._pending[execution_id].merge(batch)  # retried with the next flush
-                raise
-        while self._failing:
-            execution_id, why = next(iter(self._failing.items()))
-            self._running.halted[execution_id] = "campaign.failed"
-            async with self.core.uow() as uow:
-                await fail_execution(uow, execution_id, why)
-            self._failing.pop(execution_id, None)  # kept for the next flush if that raised
-        reason = self._health.verdict()
-        if reason:
-            await self._fail_running(reason)
-
-    async def _write(self, pending: dict[int, Batch]) -> None:
-        async with self.core.uow() as uow:
-            await write_results(uow, pending, self.settings.worker_id, self.core.clock())
-
-    async def _fail_running(self, reason: str) -> None:
-        log.error("failing running executions: %s", reason)
-        for execution_id in list(self._running.jobs):
-            if execution_id in self._running.halted:
-                continue
-            self._running.halted[execution_id] = "campaign.failed"
-            async with self.core.uow() as uow:
-                await fail_execution(uow, execution_id, reason)
-        self._health.reset()
+        await self._outbox.flush()

@@ -1,4 +1,4 @@
-"""Quiz answers, challenge entries and prize draws of engagement campaigns."""
+"""Quiz answers and challenge entries of engagement campaigns; draws: contest_draws."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.lifecycle import DeliveryStatus
 from core.models import InteractionType
-from storage.models import Campaign, CampaignEvent, Delivery, Execution, Interaction, Subscriber
-from storage.models_types import Answer, Draw
+from storage.models import Campaign, Delivery, Execution, Interaction, Subscriber
+from storage.models_types import Answer
 
 # deliveries.ref of a quiz whose next question is being sent (never a poll id), followed by
 # ":<epoch seconds>" of the claim so that a claim left by a crashed process can be retaken.
@@ -88,7 +88,7 @@ def _delivery_query() -> Select[Any]:
 
 
 class ContestRepository:
-    """Answers, entries and draws of engagement campaigns (rows of answers and draws)."""
+    """Contest deliveries, answers, entries and their figures (draws: ContestDrawRepository)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -172,36 +172,6 @@ class ContestRepository:
             .execution_options(synchronize_session=False)
         )
 
-    # --- who may win ---------------------------------------------------------------------
-
-    async def participants(self, campaign_id: int, until: datetime) -> list[int]:
-        """Subscriber ids with an answer or entry at or before `until`, ascending."""
-        rows = await self.session.scalars(
-            select(Answer.subscriber_id)
-            .where(Answer.campaign_id == campaign_id, Answer.answered_at <= until)
-            .distinct()
-            .order_by(Answer.subscriber_id)
-        )
-        return list(rows)
-
-    async def all_correct(
-        self, campaign_id: int, keys: Sequence[str], until: datetime
-    ) -> list[int]:
-        """Subscriber ids who answered every one of `keys` correctly by `until`, ascending."""
-        rows = await self.session.scalars(
-            select(Answer.subscriber_id)
-            .where(
-                Answer.campaign_id == campaign_id,
-                Answer.answered_at <= until,
-                Answer.question.in_(list(keys)),
-                Answer.correct.is_(True),
-            )
-            .group_by(Answer.subscriber_id)
-            .having(func.count(distinct(Answer.question)) == len(keys))
-            .order_by(Answer.subscriber_id)
-        )
-        return list(rows)
-
     # --- statistics ----------------------------------------------------------------------
 
     async def participant_count(self, campaign_id: int, since: datetime | None) -> int:
@@ -255,50 +225,3 @@ class ContestRepository:
             )
         ).one()
         return int(row[0] or 0), int(row[1] or 0)
-
-    # --- draws ---------------------------------------------------------------------------
-
-    async def lock_campaign(self, campaign_id: int) -> None:
-        """Take the campaign row's write lock (a no-op UPDATE) until the transaction ends."""
-        await self.session.execute(  # updated_at kept: a draw is no edit of the campaign
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(id=Campaign.id, updated_at=Campaign.updated_at)
-        )
-
-    async def add_draw(self, draw: Draw) -> Draw:
-        """Insert a draw (its id set)."""
-        self.session.add(draw)
-        await self.session.flush()
-        return draw
-
-    async def draws(self, campaign_id: int) -> list[Draw]:
-        """A campaign's draws, newest first."""
-        rows = await self.session.scalars(
-            select(Draw)
-            .where(Draw.campaign_id == campaign_id)
-            .order_by(Draw.drawn_at.desc(), Draw.id.desc())
-        )
-        return list(rows)
-
-    async def draw_audits(self, campaign_id: int, event: str) -> dict[int, dict[str, Any]]:
-        """{draw id: details} of the campaign's audit rows named `event`."""
-        rows = await self.session.scalars(
-            select(CampaignEvent.details).where(
-                CampaignEvent.campaign_id == campaign_id, CampaignEvent.event == event
-            )
-        )
-        return {int(d["drawId"]): d for d in rows if d and "drawId" in d}
-
-    async def mark_notified(self, draw_id: int, at: datetime) -> None:
-        """Stamp a draw's winners as notified."""
-        await self.session.execute(update(Draw).where(Draw.id == draw_id).values(notified_at=at))
-
-    async def subscribers(self, subscriber_ids: Sequence[int]) -> dict[int, Subscriber]:
-        """Subscribers by id."""
-        if not subscriber_ids:
-            return {}
-        rows = await self.session.scalars(
-            select(Subscriber).where(Subscriber.id.in_(list(subscriber_ids)))
-        )
-        return {row.id: row for row in rows}

@@ -1,5 +1,6 @@
 """The delivery ledger as operators see it: a campaign's rows by status, and the deliberate
-resend of `unknown` rows (the engine's claims and write-backs live in deliveries.py)."""
+resend of `unknown` rows (the engine's claims and write-backs: deliveries.py and
+ledger_writeback.py)."""
 
 from __future__ import annotations
 
